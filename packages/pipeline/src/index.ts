@@ -1,1 +1,2 @@
-export {};
+export * from './step.js';
+export * from './journal.js';

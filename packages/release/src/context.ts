@@ -1,0 +1,77 @@
+// What every release step sees. Options (the resolved plan, the mode) are
+// immutable input; what happened lives in the journal and the report.
+import type { ArtifactRegistry, Publisher, Reporter, Signer } from '@orel/core';
+import type { Journal } from '@orel/pipeline';
+import type { ResolvedPlan } from '@orel/plan';
+import type { Witness } from '@sigstore/sign';
+
+export type Mode = 'mock' | 'nomock';
+
+/** What verification trusts: a public key, or a Sigstore trusted root plus the identity policy. */
+export interface Trust {
+  /** PEM public key for key-signed artifacts. */
+  publicKeyPem?: string;
+  /** Parsed trusted_root.json for keyless bundles (sandbox or public-good or a file). */
+  trustedRoot?: unknown;
+  /** Where the trusted root came from, for messages and VERIFY.md. */
+  trustedRootPath?: string;
+}
+
+export interface PublishedRef {
+  target: string;
+  key: string;
+  /** Filesystem path for file targets and the sandbox; URL otherwise. */
+  location: string;
+}
+
+export interface SignatureRef {
+  format: 'bundle' | 'sig' | 'cert' | 'checksums-signature';
+  /** The signature artifact's name (e.g. hello.sig). */
+  name: string;
+  location?: string;
+}
+
+export interface ArtifactReport {
+  name: string;
+  kind: string;
+  size: number;
+  sha256: string;
+  published: PublishedRef[];
+  signatures: SignatureRef[];
+  verified?: boolean;
+  problems?: string[];
+}
+
+export interface ReleaseReport {
+  mode: Mode;
+  plan: string;
+  release: { name: string; version: string };
+  sandbox?: string;
+  stages: { name: string; steps: { name: string; status: string; ms?: number; note?: string; reason?: string }[] }[];
+  verified: boolean;
+  artifacts: ArtifactReport[];
+  images?: unknown[];
+  markers?: { target: string; location: string }[];
+}
+
+export interface ReleaseContext {
+  readonly rp: ResolvedPlan;
+  readonly mode: Mode;
+  /** Sandbox root in mock mode. */
+  readonly sandboxDir?: string;
+  /** Where orel writes what it generates (checksum files, signatures, stage manifest). */
+  readonly workDir: string;
+  /** Name of the stage being run ("stage" or "release"). */
+  stage: string;
+  readonly artifacts: ArtifactRegistry;
+  /** The plan's signer (already substituted in mock mode); undefined when the plan signs nothing. */
+  readonly signer?: Signer;
+  /** Transparency log / timestamp witnesses (keyless, or key + transparencyLog). */
+  readonly witnesses: Witness[];
+  /** Publishers by target name (already substituted in mock mode). */
+  readonly publishers: ReadonlyMap<string, Publisher>;
+  readonly trust: Trust;
+  readonly reporter: Reporter;
+  readonly journal: Journal;
+  readonly report: ReleaseReport;
+}
