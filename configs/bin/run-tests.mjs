@@ -17,7 +17,11 @@ function walk(dir) {
     else if (/\.test\.(ts|mts|js|mjs)$/.test(entry)) files.push(p);
   }
 }
-for (const r of roots.length ? roots : ['src']) if (existsSync(r)) walk(r);
+for (const r of roots.length ? roots : ['src']) {
+  if (!existsSync(r)) continue;
+  if (statSync(r).isDirectory()) walk(r);
+  else files.push(r);
+}
 files.sort();
 if (files.length === 0) {
   console.log('no test files');

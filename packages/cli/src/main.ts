@@ -1,1 +1,35 @@
-export async function main(_argv: string[]): Promise<number> { return 0; }
+import { Command, CommanderError } from 'commander';
+import { register as registerPlan } from './commands/plan.js';
+import { register as registerRun } from './commands/run.js';
+import { register as registerStatus } from './commands/status.js';
+
+export const VERSION = '0.1.0';
+
+/** Runs the orel CLI; resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  let status = 0;
+  const run = async (f: () => Promise<number>): Promise<void> => {
+    status = await f();
+  };
+  const program = new Command('orel')
+    .description('orel: cut a release from a YAML plan: discover, sign, publish, verify (mock mode by default)')
+    .version(VERSION)
+    .option('-p, --plan <file>', 'release plan (YAML)', 'release.yaml')
+    .option('--nomock', 'publish to the real targets and sign with the real keys (default: mock mode on a local sandbox)')
+    .option('--sandbox <dir>', 'sandbox directory for mock mode (default: .orel/sandbox next to the plan)')
+    .option('--build-id <id>', 'build to stage or release (default: the last staged build, or a new timestamp)')
+    .option('--json', 'print a machine-readable report on stdout')
+    .option('-v, --verbose', 'more detail in logs')
+    .showHelpAfterError()
+    .exitOverride();
+  registerPlan(program, run);
+  registerRun(program, run);
+  registerStatus(program, run);
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  return status;
+}

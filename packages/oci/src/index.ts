@@ -1,1 +1,12 @@
-export {};
+export * from './media.js';
+export * from './reference.js';
+export * from './auth.js';
+export * from './errors.js';
+export * from './client.js';
+export * from './simplesigning.js';
+export * from './identity.js';
+export * from './referrers.js';
+export * from './sign.js';
+export * from './resolve.js';
+export * from './promote.js';
+export * from './verify.js';

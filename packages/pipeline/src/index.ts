@@ -1,2 +1,3 @@
 export * from './step.js';
 export * from './journal.js';
+export * from './runner.js';

@@ -225,6 +225,8 @@ export interface ResolvedPlan {
   file: string;
   /** Directory of the plan file: relative paths in the plan resolve against it. */
   dir: string;
-  /** Placeholder values for layouts: version, major, minor, patch, name, plus plan variables. */
+  /** Placeholder values for layouts: version, major, minor, patch, prerelease, name, buildId, plus plan variables. */
   vars: Record<string, string>;
+  /** Non-fatal findings (e.g. a literal secret in the plan), for the CLI to print. */
+  warnings?: string[];
 }

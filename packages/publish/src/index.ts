@@ -1,1 +1,3 @@
-export {};
+export * from './fs.js';
+export * from './github-assets.js';
+export * from './github.js';

@@ -1,1 +1,5 @@
-export {};
+export { startSandboxSigstore, TRUSTED_ROOT_FILE } from './sigstore.js';
+export type { SandboxSigstore, SandboxSigstoreOptions } from './sigstore.js';
+export type { FaultPlan, Faults, SigstoreService } from './faults.js';
+export { mintSandboxToken } from './token.js';
+export type { TokenClaims } from './token.js';

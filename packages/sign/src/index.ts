@@ -1,1 +1,20 @@
-export {};
+// @orel/sign: signer adapters and signing outputs. One line per module;
+// adapters added later (keyless, Cloud KMS, PKCS#11) add their own line.
+export * from './keys.js';
+export * from './keys-cosign.js';
+export * from './keys-ecdsa.js';
+export * from './key-file.js';
+export * from './outputs.js';
+export * from './outputs-bundle.js';
+export * from './outputs-files.js';
+export * from './kms-uri.js';
+export * from './kms.js';
+export * from './keyless.js';
+export * from './keyless-witnesses.js';
+export * from './keyless-http.js';
+export * from './rekor-witness.js';
+export * from './tsa-witness.js';
+export * from './identity.js';
+export { tokenSubject } from './keyless-fulcio.js';
+export * from './pkcs11-uri.js';
+export * from './pkcs11.js';

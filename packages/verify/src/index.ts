@@ -1,1 +1,6 @@
-export {};
+// @orel/verify: verification as an end user does it, one module per check.
+export * from './digests.js';
+export * from './checksums.js';
+export * from './signature.js';
+export * from './trust.js';
+export * from './bundle.js';

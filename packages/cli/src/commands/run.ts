@@ -1,0 +1,113 @@
+// orel stage | release | verify: open a session (plan + adapters), run the
+// stage's steps, print the report. Exit status says how it went.
+import { OrelError } from '@orel/core';
+import { runStage, type StepRecord } from '@orel/pipeline';
+import { buildStage, fetchStageManifest, verifyTarget, stageTargetNames, type ReleaseReport } from '@orel/release';
+import type { Command } from 'commander';
+import { openSession, type GlobalOptions, type Session } from '../compose.js';
+import { errorJson, printError, printReport } from '../output.js';
+import { createReporter } from '../reporter.js';
+
+function recordStep(report: ReleaseReport, stage: string, rec: StepRecord): void {
+  let s = report.stages.find((x) => x.name === stage);
+  if (!s) report.stages.push((s = { name: stage, steps: [] }));
+  s.steps.push(rec);
+}
+
+async function runNamed(session: Session, name: 'stage' | 'release'): Promise<void> {
+  session.stage = name;
+  await runStage(buildStage(session, name), session, session.reporter, { onStep: (st, rec) => recordStep(session.report, st, rec) });
+}
+
+/** Whether the staging area already holds this build's stage manifest. */
+async function isStaged(session: Session): Promise<boolean> {
+  if (session.state.staged) return true;
+  try {
+    await fetchStageManifest(session);
+    return true;
+  } catch (e) {
+    if (e instanceof OrelError && e.code === 'VERIFY_FAILED') return false;
+    throw e;
+  }
+}
+
+/** Opens a session, runs `body`, prints the report or the error, and closes everything. */
+async function withSession(opts: GlobalOptions, stage: string, body: (s: Session) => Promise<void>): Promise<number> {
+  const reporter = createReporter(opts);
+  let session: Session | undefined;
+  try {
+    session = await openSession(opts, reporter, stage);
+    await body(session);
+    printReport(session.report, !!opts.json);
+    return session.report.verified ? 0 : 3;
+  } catch (e) {
+    const code = printError(e);
+    if (opts.json && session) printReport({ ...session.report, verified: false, error: errorJson(e) }, true);
+    else if (opts.json) process.stdout.write(JSON.stringify({ verified: false, error: errorJson(e) }, null, 2) + '\n');
+    return code;
+  } finally {
+    await session?.close();
+  }
+}
+
+export async function stageCommand(opts: GlobalOptions): Promise<number> {
+  return withSession(opts, 'stage', async (s) => {
+    await runNamed(s, 'stage');
+    s.state.staged = new Date().toISOString();
+    await s.saveState();
+  });
+}
+
+export async function releaseCommand(opts: GlobalOptions): Promise<number> {
+  return withSession(opts, 'release', async (s) => {
+    if (!(await isStaged(s))) {
+      s.reporter.info(`nothing staged yet for ${s.rp.plan.release.name} ${s.rp.vars.version} (build ${s.state.buildId}): staging first`);
+      await runNamed(s, 'stage');
+      s.state.staged = new Date().toISOString();
+      await s.saveState();
+    }
+    if (!s.rp.plan.stages?.release) throw new OrelError('PLAN_INVALID', `${s.rp.file}: the plan has no stages.release`);
+    // The release report shows the release targets, not the staging area.
+    s.report.artifacts = [];
+    s.report.verified = false;
+    await runNamed(s, 'release');
+    s.state.released = new Date().toISOString();
+    await s.saveState();
+  });
+}
+
+export async function verifyCommand(opts: GlobalOptions & { stage?: string }): Promise<number> {
+  return withSession(opts, 'verify', async (s) => {
+    const stage = opts.stage ?? (s.state.released || !s.state.staged ? 'release' : 'stage');
+    if (stage !== 'stage' && stage !== 'release') throw new OrelError('USAGE', `--stage must be "stage" or "release", not "${stage}"`);
+    const { manifest, from } = await fetchStageManifest(s);
+    s.reporter.info(`verifying ${stage} targets against the stage manifest ${from}`);
+    for (const entry of manifest.artifacts) {
+      const { staged, ...rest } = entry;
+      s.artifacts.upsert({ ...rest, extra: { ...(rest.extra ?? {}), staged } });
+    }
+    s.stage = stage;
+    const targets = stageTargetNames(s, stage);
+    if (targets.length === 0) throw new OrelError('PLAN_INVALID', `${s.rp.file}: stages.${stage} names no targets`);
+    const t0 = performance.now();
+    for (const t of targets) await verifyTarget(s, t);
+    s.report.verified = s.report.artifacts.every((a) => a.verified !== false);
+    recordStep(s.report, 'verify', { name: 'verify', status: 'done', ms: Math.round(performance.now() - t0) });
+  });
+}
+
+export function register(program: Command, run: (f: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('stage')
+    .description('sign everything and push it to the staging targets; record the stage manifest')
+    .action((_o, cmd: Command) => run(() => stageCommand(cmd.optsWithGlobals())));
+  program
+    .command('release')
+    .description('promote the staged build to the release targets, verify it as an end user would, then write markers and publish drafts (stages first if nothing is staged)')
+    .action((_o, cmd: Command) => run(() => releaseCommand(cmd.optsWithGlobals())));
+  program
+    .command('verify')
+    .description('fetch what was published and verify digests, checksum files and signatures against the stage manifest')
+    .option('--stage <name>', 'which targets to verify: "stage" or "release" (default: release once released)')
+    .action((_o, cmd: Command) => run(() => verifyCommand(cmd.optsWithGlobals())));
+}

@@ -1,0 +1,49 @@
+// orel status: where a release stands, from the journal and state file.
+import type { Command } from 'commander';
+import { openSession, type GlobalOptions } from '../compose.js';
+import { printError } from '../output.js';
+import { LineReporter } from '@orel/core';
+
+async function status(opts: GlobalOptions): Promise<number> {
+  let session;
+  try {
+    session = await openSession(opts, new LineReporter(() => undefined), 'status');
+    const j = session.journal;
+    const out = {
+      mode: session.mode,
+      sandbox: session.sandboxDir,
+      release: session.report.release,
+      buildId: session.state.buildId,
+      staged: session.state.staged ?? null,
+      released: session.state.released ?? null,
+      workDir: session.workDir,
+      signed: Object.keys(j.entries('sign')).length,
+      published: Object.keys(j.entries('publish')).length,
+    };
+    if (opts.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    else {
+      process.stdout.write(
+        [
+          `${out.release.name} ${out.release.version} (build ${out.buildId}), ${out.mode} mode${out.sandbox ? `, sandbox ${out.sandbox}` : ''}`,
+          `  staged:    ${out.staged ?? 'no'}`,
+          `  released:  ${out.released ?? 'no'}`,
+          `  signed:    ${out.signed} artifacts`,
+          `  published: ${out.published} objects (all targets)`,
+          `  journal:   ${out.workDir}/journal.json`,
+        ].join('\n') + '\n',
+      );
+    }
+    return 0;
+  } catch (e) {
+    return printError(e);
+  } finally {
+    await session?.close();
+  }
+}
+
+export function register(program: Command, run: (f: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('status')
+    .description('show what is staged, released, signed and published for the plan (from the journal)')
+    .action((_o, cmd: Command) => run(() => status(cmd.optsWithGlobals())));
+}

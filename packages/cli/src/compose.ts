@@ -1,0 +1,202 @@
+// The composition root. Mock mode is target substitution here and nowhere
+// else (krel's --nomock): steps are handed sandbox publishers and a sandbox
+// signer and never ask which mode they run in.
+import { ArtifactRegistry, OrelError, type Publisher, type Reporter, type Signer } from '@orel/core';
+import { FileJournal } from '@orel/pipeline';
+import { loadPlan, resolveSecret, type ResolvedPlan, type SignerSpec, type TargetSpec } from '@orel/plan';
+import { FsPublisher, fileUrlToDir } from '@orel/publish';
+import type { Mode, ReleaseContext, ReleaseReport, Trust } from '@orel/release';
+import { createKeyFileSigner, generateKeyPair } from '@orel/sign';
+import type { Witness } from '@sigstore/sign';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+export interface GlobalOptions {
+  plan: string;
+  nomock?: boolean;
+  sandbox?: string;
+  buildId?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export interface Session extends ReleaseContext {
+  /** Persistent per-release state (build id, what finished). */
+  state: ReleaseState;
+  saveState(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ReleaseState {
+  buildId: string;
+  staged?: string;
+  released?: string;
+}
+
+/** Resources to release when the session ends (sandbox servers, HSM sessions). */
+type Closer = () => Promise<void>;
+
+export function sandboxDirFor(rp: ResolvedPlan, opts: GlobalOptions): string {
+  return resolve(opts.sandbox ?? resolve(rp.dir, rp.plan.sandbox?.dir ?? '.orel/sandbox'));
+}
+
+/** Where a run keeps its journal and generated files: inside the sandbox in mock mode. */
+function stateDirFor(rp: ResolvedPlan, mode: Mode, sandboxDir: string): string {
+  const base = mode === 'mock' ? join(sandboxDir, 'state') : resolve(rp.dir, '.orel/state');
+  return join(base, `${rp.plan.release.name}-${rp.vars.version}`);
+}
+
+// ---- publishers ----------------------------------------------------------
+
+async function realPublisher(t: TargetSpec, rp: ResolvedPlan, _reporter: Reporter): Promise<Publisher> {
+  const scheme = t.url.split(':')[0];
+  switch (scheme) {
+    case 'file':
+      return new FsPublisher(t.name, fileUrlToDir(t.url, rp.dir), t.url);
+    // nomock publishers: more schemes are added here.
+    default:
+      throw new OrelError('PLAN_INVALID', `${rp.file}: target ${t.name}: no publisher for ${scheme}:// URLs in this build`);
+  }
+}
+
+async function sandboxPublisher(t: TargetSpec, rp: ResolvedPlan, sandboxDir: string): Promise<Publisher> {
+  const scheme = t.url.split(':')[0];
+  switch (scheme) {
+    // mock publishers: more schemes are added here.
+    default:
+      // Buckets and directories become directories in the sandbox.
+      return new FsPublisher(t.name, join(sandboxDir, 'targets', t.name), `sandbox:${t.name}`);
+  }
+  void rp;
+}
+
+// ---- signers -------------------------------------------------------------
+
+interface SignerSetup {
+  signer: Signer;
+  witnesses: Witness[];
+  trust: Trust;
+  close?: Closer;
+}
+
+async function keyTrust(signer: Signer, rp: ResolvedPlan): Promise<Trust> {
+  const keyFile = rp.plan.verification?.key;
+  const publicKeyPem = keyFile ? await readFile(resolve(rp.dir, keyFile), 'utf8') : await signer.publicKeyPem?.();
+  return { publicKeyPem };
+}
+
+async function realSigner(name: string, spec: SignerSpec, rp: ResolvedPlan): Promise<SignerSetup> {
+  const where = `signers.${name}`;
+  switch (spec.type) {
+    case 'key': {
+      const password = resolveSecret(rp, spec.password, `${where}.password`);
+      const signer = await createKeyFileSigner({ key: spec.key, password }, { baseDir: rp.dir });
+      return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
+    }
+    // nomock signers: more types are added here.
+    default:
+      throw new OrelError('PLAN_INVALID', `${rp.file}: ${where}: signer type "${spec.type}" is not available in this build`);
+  }
+}
+
+/** The sandbox key: made once, kept in the sandbox, so re-runs and `orel verify` agree. */
+async function sandboxKeySigner(sandboxDir: string): Promise<Signer> {
+  const dir = join(sandboxDir, 'keys');
+  const key = join(dir, 'sandbox.key');
+  if (!existsSync(key)) {
+    await mkdir(dir, { recursive: true });
+    const { privateKeyPem, publicKeyPem } = generateKeyPair();
+    await writeFile(key, privateKeyPem, { mode: 0o600 });
+    await writeFile(join(dir, 'sandbox.pub'), publicKeyPem);
+  }
+  return createKeyFileSigner({ key }, { baseDir: dir });
+}
+
+async function sandboxSigner(_name: string, spec: SignerSpec, rp: ResolvedPlan, sandboxDir: string): Promise<SignerSetup> {
+  switch (spec.type) {
+    // mock signers: more types are added here.
+    default: {
+      // Key files, KMS keys and HSM keys all become the sandbox key.
+      const signer = await sandboxKeySigner(sandboxDir);
+      return { signer, witnesses: [], trust: { publicKeyPem: await signer.publicKeyPem!() } };
+    }
+  }
+  void rp;
+}
+
+// ---- session -------------------------------------------------------------
+
+export async function openSession(opts: GlobalOptions, reporter: Reporter, stage: string): Promise<Session> {
+  const rp = await loadPlan(resolve(opts.plan));
+  for (const w of rp.warnings ?? []) reporter.warn(w);
+  const mode: Mode = opts.nomock ? 'nomock' : 'mock';
+  const sandboxDir = sandboxDirFor(rp, opts);
+  const stateDir = stateDirFor(rp, mode, sandboxDir);
+  const stateFile = join(stateDir, 'state.json');
+  const prev = existsSync(stateFile) ? (JSON.parse(await readFile(stateFile, 'utf8')) as ReleaseState) : undefined;
+  const state: ReleaseState = opts.buildId && prev?.buildId !== opts.buildId ? { buildId: opts.buildId } : (prev ?? { buildId: rp.vars.buildId });
+  rp.vars.buildId = state.buildId;
+  const workDir = join(stateDir, state.buildId);
+  await mkdir(workDir, { recursive: true });
+
+  reporter.info(
+    mode === 'mock'
+      ? `orel: mock mode — every target and signer is replaced by the sandbox in ${sandboxDir} (use --nomock to publish for real)`
+      : `orel: nomock mode — publishing to the real targets of ${rp.file}`,
+  );
+
+  const closers: Closer[] = [];
+  const publishers = new Map<string, Publisher>();
+  for (const t of rp.plan.targets) {
+    publishers.set(t.name, mode === 'mock' ? await sandboxPublisher(t, rp, sandboxDir) : await realPublisher(t, rp, reporter));
+  }
+
+  let setup: SignerSetup | undefined;
+  const signerName = rp.plan.signing?.signer;
+  if (signerName) {
+    const spec = rp.plan.signers![signerName]!;
+    setup = mode === 'mock' ? await sandboxSigner(signerName, spec, rp, sandboxDir) : await realSigner(signerName, spec, rp);
+    if (setup.close) closers.push(setup.close);
+    if (setup.signer.close) closers.push(() => setup!.signer.close!());
+  }
+
+  const report: ReleaseReport = {
+    mode,
+    plan: rp.file,
+    release: { name: rp.plan.release.name, version: rp.vars.version },
+    sandbox: mode === 'mock' ? sandboxDir : undefined,
+    stages: [],
+    verified: false,
+    artifacts: [],
+  };
+  const journal = await FileJournal.open(join(workDir, 'journal.json'));
+  return {
+    rp,
+    mode,
+    sandboxDir: mode === 'mock' ? sandboxDir : undefined,
+    workDir,
+    stage,
+    artifacts: new ArtifactRegistry(),
+    signer: setup?.signer,
+    witnesses: setup?.witnesses ?? [],
+    publishers,
+    trust: setup?.trust ?? (await keyTrustFromPlan(rp)),
+    reporter,
+    journal,
+    report,
+    state,
+    async saveState() {
+      await mkdir(stateDir, { recursive: true });
+      await writeFile(stateFile, JSON.stringify(state, null, 1));
+    },
+    async close() {
+      for (const c of closers.reverse()) await c().catch(() => undefined);
+    },
+  };
+}
+
+async function keyTrustFromPlan(rp: ResolvedPlan): Promise<Trust> {
+  const keyFile = rp.plan.verification?.key;
+  return keyFile ? { publicKeyPem: await readFile(resolve(rp.dir, keyFile), 'utf8') } : {};
+}

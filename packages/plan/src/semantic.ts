@@ -1,0 +1,54 @@
+// Checks the schema cannot express: cross references between sections and
+// uniqueness of names. Pure: plan data in, positioned problems out.
+import { problem, type Problem, type SourceCtx } from './problems.js';
+import { didYouMean } from './suggest.js';
+import type { Plan } from './types.js';
+
+export const BUILTIN_VARS = ['version', 'name', 'major', 'minor', 'patch', 'prerelease', 'buildId'] as const;
+
+export function semanticProblems(ctx: SourceCtx, plan: Plan): Problem[] {
+  const out: Problem[] = [];
+  const targetNames = plan.targets.map((t) => t.name);
+  const signers = plan.signers ?? {};
+
+  const unique = (names: string[], base: (string | number)[], what: string) => {
+    const first = new Map<string, number>();
+    names.forEach((n, i) => {
+      const prev = first.get(n);
+      if (prev === undefined) first.set(n, i);
+      else out.push(problem(ctx, [...base, i, 'name'], `duplicate ${what} name "${n}" (first used at ${base.join('.')}[${prev}]); names must be unique`));
+    });
+  };
+  unique(targetNames, ['targets'], 'target');
+  unique((plan.artifacts?.sets ?? []).map((s) => s.name), ['artifacts', 'sets'], 'artifact set');
+  unique((plan.images ?? []).map((s) => s.name), ['images'], 'image');
+
+  const knownTarget = (name: string, path: (string | number)[]) => {
+    if (!targetNames.includes(name)) {
+      out.push(problem(ctx, path, `unknown target "${name}"${didYouMean(name, targetNames)}; defined targets: ${[...new Set(targetNames)].join(', ')}`));
+    }
+  };
+  for (const stage of ['stage', 'release'] as const) {
+    plan.stages?.[stage]?.targets.forEach((t, i) => knownTarget(t, ['stages', stage, 'targets', i]));
+  }
+  plan.markers?.targets?.forEach((t, i) => knownTarget(t, ['markers', 'targets', i]));
+
+  if (plan.signing) {
+    const name = plan.signing.signer;
+    const spec = signers[name];
+    const names = Object.keys(signers);
+    if (!spec) {
+      out.push(problem(ctx, ['signing', 'signer'], `unknown signer "${name}"${didYouMean(name, names)}; ${names.length ? `defined signers: ${names.join(', ')}` : 'define it under "signers:"'}`));
+    } else if (spec.type !== 'keyless') {
+      const i = plan.signing.outputs.indexOf('cert');
+      if (i >= 0) out.push(problem(ctx, ['signing', 'outputs', i], `"cert" needs a keyless signer, but "${name}" is a ${spec.type} signer (a key has no certificate; use sig or bundle)`));
+    }
+  }
+
+  for (const v of Object.keys(plan.variables ?? {})) {
+    if ((BUILTIN_VARS as readonly string[]).includes(v)) {
+      out.push(problem(ctx, ['variables', v], `variable "${v}" would shadow the built-in {${v}}; rename it`));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,18 @@
+// The built-in step lists of `orel stage` and `orel release`; a plan may
+// reorder or trim them under stages.<stage>.steps.
+import type { Plan, StepName } from './types.js';
+
+// Images are resolved to digests and signed at stage time, so the stage
+// manifest records exactly what `release` promotes.
+export const DEFAULT_STAGE_STEPS: readonly StepName[] = ['discover', 'checksum', 'sign', 'sign-images', 'publish', 'record', 'verify'];
+// VERIFY.md is written before verification so it is verified too; markers
+// and drafts come last, only after everything verified.
+export const DEFAULT_RELEASE_STEPS: readonly StepName[] = [
+  'check-staged', 'promote', 'promote-images', 'notes', 'verify', 'verify-images', 'markers', 'finalize',
+];
+
+/** The steps a stage runs: the plan's list, else the default. */
+export function stageSteps(plan: Plan, stage: 'stage' | 'release'): StepName[] {
+  const own = plan.stages?.[stage]?.steps;
+  return [...(own ?? (stage === 'stage' ? DEFAULT_STAGE_STEPS : DEFAULT_RELEASE_STEPS))];
+}

@@ -1,0 +1,40 @@
+// The release on one screen. `orel stage` and `orel release` run these steps
+// in the order the plan lists (defaults below); adding a step is adding a line.
+import { OrelError } from '@orel/core';
+import type { Stage, Step } from '@orel/pipeline';
+import { stageSteps, type StepName } from '@orel/plan';
+import type { ReleaseContext } from './context.js';
+import { checkStagedStep } from './steps/check-staged.js';
+import { checksumStep } from './steps/checksum.js';
+import { discoverStep } from './steps/discover.js';
+import { finalizeStep } from './steps/finalize.js';
+import { promoteStep } from './steps/promote.js';
+import { publishStep } from './steps/publish.js';
+import { recordStep } from './steps/record.js';
+import { signStep } from './steps/sign.js';
+import { verifyStep } from './steps/verify.js';
+
+export const STEPS: Partial<Record<StepName, Step<ReleaseContext>>> = {
+  discover: discoverStep, // find the build output, hash each file once
+  checksum: checksumStep, // SHA256SUMS / SHA512SUMS / <file>.sha256
+  sign: signStep, // bundles, .sig (+ .cert keyless), cosign.pub
+  publish: publishStep, // upload to the stage's targets, never overwriting
+  record: recordStep, // the stage manifest: the hand-off to `orel release`
+  'check-staged': checkStagedStep, // re-hash staged objects against the manifest
+  promote: promoteStep, // staging → release targets, exactly the staged bytes
+  verify: verifyStep, // fetch back as an end user would; digests, checksums, signatures
+  finalize: finalizeStep, // publish drafts (GitHub) only after verification passed
+};
+
+/** Builds a stage from the plan's step list (or the defaults). */
+export function buildStage(ctx: ReleaseContext, name: 'stage' | 'release'): Stage<ReleaseContext> {
+  const explicit = ctx.rp.plan.stages?.[name]?.steps !== undefined;
+  // TODO(integration): drop this filter once every default step is registered.
+  const names = stageSteps(ctx.rp.plan, name).filter((s) => explicit || STEPS[s]);
+  const steps = names.map((s) => {
+    const step = STEPS[s];
+    if (!step) throw new OrelError('PLAN_INVALID', `${ctx.rp.file}: step "${s}" of stage "${name}" is not available in this build of orel`);
+    return step;
+  });
+  return { name, steps };
+}

@@ -1,0 +1,62 @@
+import { OrelError, canPromote, mapLimit, type Artifact, type Publisher, type PutResult } from '@orel/core';
+import type { Step } from '@orel/pipeline';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { ReleaseContext } from '../context.js';
+import { publishable, publisherFor, stageTargetNames } from '../helpers.js';
+import { countStatuses, putOnce } from './publish.js';
+
+interface StagedRef {
+  target: string;
+  key: string;
+}
+
+function stagedRef(a: Artifact): StagedRef {
+  const staged = (a.extra?.staged as StagedRef[] | undefined)?.[0];
+  if (!staged) throw new OrelError('INTERNAL', `artifact ${a.name} has no staged location (run check-staged first)`);
+  return staged;
+}
+
+/** Copies through a temp file when the target cannot copy server-side (e.g. staging dir → GitHub release). */
+async function copyViaTemp(ctx: ReleaseContext, src: Publisher, fromKey: string, dest: Publisher, toKey: string, a: Artifact): Promise<PutResult> {
+  const dir = join(ctx.workDir, 'promote-tmp');
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `${a.name}.${process.pid}.part`);
+  try {
+    await pipeline(await src.read(fromKey), createWriteStream(tmp));
+    return await dest.put({ key: toKey, source: { path: tmp }, size: a.size, sha256: a.sha256, artifact: a.name });
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** Promotes every staged object to the release targets: exactly the staged bytes, never overwriting. */
+export const promoteStep: Step<ReleaseContext> = {
+  name: 'promote',
+  skip: (ctx) => (stageTargetNames(ctx).length === 0 ? `stage "${ctx.stage}" names no targets` : undefined),
+  async run(ctx) {
+    const items = publishable(ctx);
+    const statuses: string[] = [];
+    for (const target of stageTargetNames(ctx)) {
+      const dest = publisherFor(ctx, target);
+      const conc = ctx.rp.plan.targets.find((t) => t.name === target)?.concurrency ?? 8;
+      let n = 0;
+      statuses.push(
+        ...(await mapLimit(items, conc, async (a) => {
+          const from = stagedRef(a);
+          const src = publisherFor(ctx, from.target);
+          const s = await putOnce(ctx, target, dest, a, (toKey) =>
+            canPromote(dest)
+              ? dest.promoteFrom(src, from.key, toKey, { sha256: a.sha256, size: a.size })
+              : copyViaTemp(ctx, src, from.key, dest, toKey, a),
+          );
+          ctx.reporter.progress(`promote ${target}`, ++n, items.length);
+          return s;
+        })),
+      );
+    }
+    return countStatuses(statuses);
+  },
+};

@@ -1,0 +1,50 @@
+import { mapLimit, type Artifact, type Publisher, type PutResult } from '@orel/core';
+import type { Step } from '@orel/pipeline';
+import type { ReleaseContext } from '../context.js';
+import { keyFor, publishable, publisherFor, recordPublished, stageTargetNames } from '../helpers.js';
+
+/** Puts one artifact unless the journal says it is already there. */
+export async function putOnce(ctx: ReleaseContext, target: string, p: Publisher, a: Artifact, put: (key: string) => Promise<PutResult>): Promise<PutResult['status'] | 'journal'> {
+  const key = keyFor(ctx, target, a);
+  const jkey = `${target}:${key}`;
+  const done = ctx.journal.get('publish', jkey) as { sha256: string; location: string } | undefined;
+  if (done && done.sha256 === a.sha256) {
+    recordPublished(ctx, a, target, key, done.location);
+    return 'journal';
+  }
+  const res = await put(key);
+  await ctx.journal.record('publish', jkey, { sha256: a.sha256, location: res.location });
+  recordPublished(ctx, a, target, key, res.location);
+  return res.status;
+}
+
+export function countStatuses(statuses: string[]): string {
+  const counts = new Map<string, number>();
+  for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts].map(([s, n]) => `${n} ${s === 'journal' ? 'done earlier' : s}`).join(', ');
+}
+
+/** Uploads every file artifact to the stage's targets; never overwrites different bytes. */
+export const publishStep: Step<ReleaseContext> = {
+  name: 'publish',
+  skip: (ctx) => (stageTargetNames(ctx).length === 0 ? `stage "${ctx.stage}" names no targets` : undefined),
+  async run(ctx) {
+    const items = publishable(ctx);
+    const statuses: string[] = [];
+    for (const target of stageTargetNames(ctx)) {
+      const p = publisherFor(ctx, target);
+      let n = 0;
+      const conc = ctx.rp.plan.targets.find((t) => t.name === target)?.concurrency ?? 8;
+      statuses.push(
+        ...(await mapLimit(items, conc, async (a) => {
+          const s = await putOnce(ctx, target, p, a, (key) =>
+            p.put({ key, source: { path: a.path! }, size: a.size, sha256: a.sha256, artifact: a.name }),
+          );
+          ctx.reporter.progress(`publish ${target}`, ++n, items.length);
+          return s;
+        })),
+      );
+    }
+    return countStatuses(statuses);
+  },
+};

@@ -1,0 +1,36 @@
+import { and, byKind, isBuildOutput, not, type Artifact } from '@orel/core';
+import type { Step } from '@orel/pipeline';
+import { publicKeyArtifact, signArtifacts } from '@orel/sign';
+import { join } from 'node:path';
+import type { ReleaseContext } from '../context.js';
+
+/** The artifacts the plan signs: every build output, or only the aggregate checksum files. */
+export function signingSubjects(ctx: ReleaseContext): Artifact[] {
+  const what = ctx.rp.plan.signing?.what ?? 'artifacts';
+  const aggregateChecksums = and(byKind('checksum'), (a) => a.subject === undefined);
+  return what === 'checksums' ? ctx.artifacts.list(aggregateChecksums) : ctx.artifacts.list(and(isBuildOutput, not(byKind('image'))));
+}
+
+/** Signs in parallel within a bound; the journal keeps a re-run from signing twice. */
+export const signStep: Step<ReleaseContext> = {
+  name: 'sign',
+  skip: (ctx) => (!ctx.rp.plan.signing || !ctx.signer ? 'the plan signs nothing' : undefined),
+  async run(ctx) {
+    const signing = ctx.rp.plan.signing!;
+    const subjects = signingSubjects(ctx);
+    const outputs = await signArtifacts({
+      artifacts: subjects,
+      signer: ctx.signer!,
+      outputs: signing.outputs,
+      witnesses: ctx.witnesses,
+      workDir: join(ctx.workDir, 'signatures'),
+      concurrency: signing.concurrency,
+      journal: ctx.journal,
+      onProgress: (done, total) => ctx.reporter.progress('sign', done, total),
+    });
+    for (const a of outputs) ctx.artifacts.upsert(a);
+    const pub = await publicKeyArtifact(ctx.signer!, ctx.workDir);
+    if (pub) ctx.artifacts.upsert(pub);
+    return `${subjects.length} signed with ${ctx.signer!.ref}`;
+  },
+};

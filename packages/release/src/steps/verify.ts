@@ -1,0 +1,126 @@
+import { OrelError, isBuildOutput, mapLimit, type Artifact, type Publisher } from '@orel/core';
+import type { Step } from '@orel/pipeline';
+import { checkChecksumFile, verifyBundle, verifyDigests, verifySigFile } from '@orel/verify';
+import { createHash } from 'node:crypto';
+import type { ReleaseContext } from '../context.js';
+import { keyFor, publishable, publisherFor, reportEntry, stageTargetNames } from '../helpers.js';
+import { readAll } from '../read.js';
+
+const SMALL_KINDS = new Set(['signature', 'certificate', 'bundle', 'checksum', 'public-key', 'notes']);
+
+/** Reads a small published file and checks its digests against the record. */
+async function fetchChecked(p: Publisher, key: string, a: Artifact): Promise<Buffer> {
+  const buf = await readAll(await p.read(key));
+  const sha256 = createHash('sha256').update(buf).digest('hex');
+  if (buf.length !== a.size || sha256 !== a.sha256) {
+    throw new OrelError('INTEGRITY', `${a.name} (${p.location(key)}): published bytes differ from the record (sha256 ${sha256})`);
+  }
+  return buf;
+}
+
+/** Checks one signature-ish artifact's content against its subject. */
+async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer, fetch: (name: string) => Promise<Buffer>): Promise<void> {
+  const subject = a.subject ? ctx.artifacts.get(a.subject) : undefined;
+  if (!subject) throw new OrelError('VERIFY_FAILED', `${a.name}: its subject ${a.subject ?? '(none)'} is not part of the release`);
+  const policy = ctx.rp.plan.verification;
+  if (a.kind === 'bundle') {
+    await verifyBundle({
+      name: subject.name,
+      bundleJson: JSON.parse(content.toString('utf8')),
+      digest: Buffer.from(subject.sha256, 'hex'),
+      publicKeyPem: ctx.trust.publicKeyPem,
+      trustedRoot: ctx.trust.trustedRoot,
+      policy,
+    });
+  } else if (a.kind === 'signature' && ctx.trust.publicKeyPem) {
+    verifySigFile({ name: subject.name, sigBase64: content.toString('utf8'), sha256: subject.sha256, publicKeyPem: ctx.trust.publicKeyPem });
+  } else if (a.kind === 'signature') {
+    // Keyless .sig: checked with its .cert beside it.
+    const cert = await fetch(`${subject.name}.cert`);
+    await verifySigCertPair(ctx, subject, content, cert);
+  } else if (a.kind === 'checksum' && !a.subject) {
+    // Aggregate checksum files are checked against the recorded digests below.
+  }
+}
+
+async function verifySigCertPair(ctx: ReleaseContext, subject: Artifact, sig: Buffer, cert: Buffer): Promise<void> {
+  const verify = (await import('@orel/verify')) as Record<string, any>;
+  if (typeof verify.verifyBlob !== 'function') {
+    throw new OrelError('VERIFY_FAILED', `${subject.name}.sig: keyless .sig/.cert verification is not available`);
+  }
+  await verify.verifyBlob({
+    name: subject.name,
+    digest: Buffer.from(subject.sha256, 'hex'),
+    signature: sig.toString('utf8'),
+    certificate: cert.toString('utf8'),
+    trustedRoot: ctx.trust.trustedRoot,
+    policy: ctx.rp.plan.verification,
+  });
+}
+
+/** Checks an aggregate checksum file's entries against the recorded digests. */
+function checkAggregate(ctx: ReleaseContext, a: Artifact, content: Buffer): string[] {
+  const algorithm = (a.extra?.algorithm as 'sha256' | 'sha512' | undefined) ?? (/512/.test(a.name) ? 'sha512' : 'sha256');
+  const expected = new Map<string, { sha256?: string; sha512?: string }>();
+  // Aggregate checksum files cover exactly the build outputs.
+  for (const x of ctx.artifacts.list(isBuildOutput)) expected.set(x.name, { sha256: x.sha256, sha512: x.sha512 });
+  return checkChecksumFile({ file: a.name, text: content.toString('utf8'), expected, algorithm });
+}
+
+/**
+ * Post-publish verification of one target, from the target (not the build
+ * dir): digests of every file, every checksum file, every signature and
+ * bundle. Returns the problems, one per failing artifact.
+ */
+export async function verifyTarget(ctx: ReleaseContext, target: string): Promise<number> {
+  const p = publisherFor(ctx, target);
+  const items = publishable(ctx);
+  const cache = new Map<string, Buffer>();
+  const fetch = async (name: string): Promise<Buffer> => {
+    const a = ctx.artifacts.get(name);
+    if (!a) throw new OrelError('VERIFY_FAILED', `${name} is not part of the release`);
+    if (!cache.has(name)) cache.set(name, await fetchChecked(p, keyFor(ctx, target, a), a));
+    return cache.get(name)!;
+  };
+  let n = 0;
+  const failed: string[] = [];
+  await mapLimit(items, 8, async (a) => {
+    const entry = reportEntry(ctx, a);
+    const problems: string[] = [];
+    try {
+      if (SMALL_KINDS.has(a.kind)) {
+        const content = await fetch(a.name);
+        if (a.kind === 'checksum' && !a.subject) problems.push(...checkAggregate(ctx, a, content));
+        else if (a.kind === 'signature' || a.kind === 'bundle') await checkSignature(ctx, a, content, fetch);
+      } else {
+        const key = keyFor(ctx, target, a);
+        await verifyDigests(`${a.name} (${p.location(key)})`, await p.read(key), a);
+      }
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+    entry.verified = problems.length === 0 && entry.verified !== false;
+    if (problems.length) {
+      entry.problems = [...(entry.problems ?? []), ...problems.map((x) => `${target}: ${x}`)];
+      failed.push(...problems.map((x) => `${target}: ${x}`));
+    }
+    ctx.reporter.progress(`verify ${target}`, ++n, items.length);
+  });
+  if (failed.length) {
+    ctx.report.verified = false;
+    throw new OrelError('VERIFY_FAILED', `${failed.length} problem(s) verifying target ${target} (${p.url})`, { details: failed.sort() });
+  }
+  return items.length;
+}
+
+/** Verifies what the stage published, as an end user would fetch it. */
+export const verifyStep: Step<ReleaseContext> = {
+  name: 'verify',
+  skip: (ctx) => (stageTargetNames(ctx).length === 0 ? `stage "${ctx.stage}" names no targets` : undefined),
+  async run(ctx) {
+    let total = 0;
+    for (const t of stageTargetNames(ctx)) total += await verifyTarget(ctx, t);
+    ctx.report.verified = ctx.report.artifacts.every((a) => a.verified !== false);
+    return `${total} files verified`;
+  },
+};

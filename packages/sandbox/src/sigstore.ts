@@ -1,0 +1,192 @@
+// A local Sigstore for mock mode and tests: Fulcio, Rekor (v1 API) and a TSA
+// from @sigstore/mock, served over real loopback HTTP so the real clients run
+// unchanged. Keys persist in `dir`, and `dir/trusted_root.json` lets any
+// Sigstore verifier check the sandbox's bundles.
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, rekorHandler, tsaHandler } from '@sigstore/mock';
+import { registerSecret, sleep } from '@orel/core';
+import { FaultState, type Faults, type SigstoreService } from './faults.js';
+import { entryKey, RekorIndex, toStoredEntry } from './rekor-store.js';
+import { loadOrCreateState, saveState } from './sigstore-state.js';
+import { mintSandboxToken, type TokenClaims } from './token.js';
+import { buildTrustedRoot } from './trusted-root.js';
+
+export type { FaultPlan, Faults } from './faults.js';
+
+export interface SandboxSigstoreOptions {
+  /** Directory holding the sandbox's keys and trusted_root.json (created if missing). */
+  dir: string;
+  /** Identity (SAN) minted tokens carry. */
+  identity: string;
+  /** OIDC issuer minted tokens carry. */
+  issuer: string;
+  /** Added to every request (benchmarks: a real service is ~50 ms away). */
+  latencyMs?: number;
+  faults?: Faults;
+}
+
+export interface SandboxSigstore {
+  fulcioUrl: string;
+  rekorUrl: string;
+  tsaUrl: string;
+  trustedRootPath: string;
+  trustedRoot: Record<string, unknown>;
+  /** An identity token for the sandbox's Fulcio (registered as a secret). */
+  mintToken(claims?: TokenClaims): string;
+  setFaults(f: Faults): void;
+  /** Requests that reached each service's handler (faulted ones excluded), and log size. */
+  stats(): { fulcio: number; rekor: number; tsa: number; rekorEntries: number };
+  close(): Promise<void>;
+}
+
+export const TRUSTED_ROOT_FILE = 'trusted_root.json';
+const ROUTES: Record<SigstoreService, string> = { fulcio: '/fulcio', rekor: '/rekor', tsa: '/tsa' };
+const REKOR_ENTRY = /^\/rekor\/api\/v1\/log\/entries\/([0-9a-f]{16,})$/;
+
+type HandlerFn = (body: string) => Promise<{ statusCode: number; response: string | ArrayBufferView; contentType?: string }>;
+
+export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promise<SandboxSigstore> {
+  const faults = new FaultState(opts.faults);
+  const counts = { fulcio: 0, rekor: 0, tsa: 0 };
+  const index = new RekorIndex();
+  const handlers: Partial<Record<SigstoreService, HandlerFn>> = {};
+
+  const server = createServer((req, res) => {
+    void route(req, res).catch((err) => send(res, 500, 'text/plain', String((err as Error)?.message ?? err)));
+  });
+  server.keepAliveTimeout = 1000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const urls = { fulcio: base + ROUTES.fulcio, rekor: base + ROUTES.rekor, tsa: `${base}${ROUTES.tsa}/api/v1/timestamp` };
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    const service = (Object.keys(ROUTES) as SigstoreService[]).find((s) => path.startsWith(ROUTES[s] + '/'));
+    const body = await readBody(req);
+    if (opts.latencyMs) await sleep(opts.latencyMs);
+    if (!service) return send(res, 404, 'text/plain', 'not found');
+    const fault = faults.next(service);
+    if (fault.kind === 'reset') return void req.socket.destroy();
+    if (fault.kind === 'status') {
+      const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+      return send(res, fault.status, 'application/json', JSON.stringify({ code: fault.status, message: `sandbox ${service}: injected fault` }), headers);
+    }
+    const entry = REKOR_ENTRY.exec(path);
+    if (service === 'rekor' && req.method === 'GET' && entry) {
+      const found = index.get(entry[1]);
+      return found ? send(res, 200, 'application/json', JSON.stringify(found)) : send(res, 404, 'application/json', '{"code":404,"message":"entry not found"}');
+    }
+    const subpath = path.slice(ROUTES[service].length);
+    const handler = handlers[service];
+    if (req.method !== 'POST' || !handler || subpath !== expectedPath[service]) return send(res, 404, 'text/plain', 'not found');
+    counts[service]++;
+    if (service === 'rekor') return rekorPost(body, handler, res);
+    const out = await handler(body);
+    return send(res, out.statusCode, out.contentType ?? 'text/plain', out.response);
+  }
+
+  // Rekor: store dsse entries in their stored form, and answer a second
+  // upload of the same entry as real Rekor does (409 + Location).
+  async function rekorPost(body: string, handler: HandlerFn, res: ServerResponse): Promise<void> {
+    let stored: unknown;
+    try {
+      stored = toStoredEntry(JSON.parse(body));
+    } catch {
+      return send(res, 400, 'application/json', '{"code":400,"message":"invalid JSON"}');
+    }
+    const key = entryKey(stored);
+    const existing = index.uuidFor(key);
+    if (existing) {
+      return send(res, 409, 'application/json', JSON.stringify({ code: 409, message: `an equivalent entry already exists in the transparency log with UUID ${existing}` }), {
+        location: `${ROUTES.rekor}/api/v1/log/entries/${existing}`,
+      });
+    }
+    const out = await handler(JSON.stringify(stored));
+    if (out.statusCode === 201) index.add(key, JSON.parse(String(out.response)));
+    return send(res, out.statusCode, out.contentType ?? 'application/json', out.response);
+  }
+
+  const expectedPath: Record<SigstoreService, string> = { fulcio: '/api/v2/signingCert', rekor: '/api/v1/log/entries', tsa: '/api/v1/timestamp' };
+
+  try {
+    const { state, fresh } = await loadOrCreateState(opts.dir);
+    const ctlog = await initializeCTLog(state.keys.ctlog);
+    const ca = (await initializeCA(state.keys.fulcio, ctlog)) as any;
+    const tlog = await initializeTLog(urls.rekor, state.keys.rekor);
+    const tsa = (await initializeTSA(state.keys.tsa)) as any;
+    // The mock makes new root certificates on every start; put back the persisted ones (same keys, same names).
+    if (state.certs.fulcioRoot) ca.root = new ca.root.constructor(state.certs.fulcioRoot);
+    if (state.certs.tsaRoot && state.certs.tsaSigning) {
+      tsa.rootCert = tsa.rootCert.constructor.fromBER(state.certs.tsaRoot);
+      tsa.intCert = tsa.intCert.constructor.fromBER(state.certs.tsaSigning);
+    }
+    // Mock flaw: genTime with a fractional second sometimes loses its zeros and the
+    // timestamp no longer verifies; whole seconds encode without a fraction.
+    tsa.getCurrentTime = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+    state.certs = { fulcioRoot: Buffer.from(ca.rootCertificate), tsaRoot: Buffer.from(tsa.rootCertificate), tsaSigning: Buffer.from(tsa.intCertificate) };
+    if (fresh) await saveState(opts.dir, state);
+
+    handlers.fulcio = fulcioHandler(ca).fn as HandlerFn;
+    handlers.rekor = rekorHandler(tlog).fn as HandlerFn;
+    handlers.tsa = tsaHandler(tsa).fn as HandlerFn;
+
+    // Authorities are valid from a minute before creation: log and certificate
+    // times are whole seconds, and must not fall before the start.
+    const trustedRoot = buildTrustedRoot({
+      validFrom: new Date(Math.floor(Date.parse(state.createdAt) / 60_000) * 60_000 - 60_000),
+      fulcioUrl: urls.fulcio,
+      rekorUrl: urls.rekor,
+      tsaUrl: urls.tsa,
+      fulcioRoot: state.certs.fulcioRoot!,
+      ctlogKey: state.keys.ctlog.publicKey,
+      rekorKey: state.keys.rekor.publicKey,
+      tsaChain: [state.certs.tsaSigning!, state.certs.tsaRoot!],
+    });
+    const trustedRootPath = join(opts.dir, TRUSTED_ROOT_FILE);
+    await writeFile(trustedRootPath, JSON.stringify(trustedRoot, null, 2) + '\n');
+
+    return {
+      fulcioUrl: urls.fulcio,
+      rekorUrl: urls.rekor,
+      tsaUrl: urls.tsa,
+      trustedRootPath,
+      trustedRoot,
+      mintToken(claims?: TokenClaims): string {
+        const token = mintSandboxToken(opts.identity, opts.issuer, claims);
+        registerSecret(token);
+        return token;
+      },
+      setFaults: (f) => faults.set(f),
+      stats: () => ({ ...counts, rekorEntries: index.size }),
+      async close() {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      },
+    };
+  } catch (e) {
+    server.closeAllConnections();
+    server.close();
+    throw e;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string | ArrayBufferView, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const buf = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': buf.length, ...headers });
+  res.end(buf);
+}

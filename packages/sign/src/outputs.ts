@@ -1,0 +1,108 @@
+// Signs artifacts by their recorded digests and writes the outputs the plan
+// asks for (<name>.sigstore.json, <name>.sig, <name>.cert) into a work dir.
+import { DEFAULT_CONCURRENCY, OrelError, mapLimit, type Artifact, type HashAlgorithm, type Signer } from '@orel/core';
+import { buildMessageBundle, serializeBundle, type Witness } from './outputs-bundle.js';
+import { OUTPUT_FILES, certFileBytes, outputArtifact, readOutput, sigFileBytes, writeOutput, type OutputKind } from './outputs-files.js';
+
+/** The part of the pipeline journal signing needs (structurally the pipeline's Journal). */
+export interface SignJournal {
+  isDone(step: string, key: string): boolean;
+  get(step: string, key: string): unknown;
+  record(step: string, key: string, value: unknown): Promise<void>;
+}
+
+export interface SignArtifactsOptions {
+  artifacts: Artifact[];
+  signer: Signer;
+  outputs: OutputKind[];
+  /** Transparency log / timestamp witnesses (@sigstore/sign RekorWitness, TSAWitness); they feed bundles only. */
+  witnesses?: Witness[];
+  workDir: string;
+  /** Signatures in flight (default 8). */
+  concurrency?: number;
+  /** Resume: artifacts recorded here are not signed again; their files are re-read from workDir. */
+  journal?: SignJournal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const SIGN_STEP = 'sign';
+
+/** Journal key: a new build of the same name (other bytes) is signed again. */
+export const signJournalKey = (a: Artifact): string => `${a.name}@sha256:${a.sha256}`;
+
+interface SignRecord {
+  files: { name: string; kind: Artifact['kind'] }[];
+}
+
+/** Signs every artifact (bounded parallelism) and returns the output artifacts, in input order. */
+export async function signArtifacts(opts: SignArtifactsOptions): Promise<Artifact[]> {
+  const { artifacts } = opts;
+  let done = 0;
+  const perArtifact = await mapLimit(artifacts, opts.concurrency ?? DEFAULT_CONCURRENCY, async (a) => {
+    const out = (await resumeFromJournal(a, opts)) ?? (await signOne(a, opts));
+    opts.onProgress?.(++done, artifacts.length);
+    return out;
+  });
+  return perArtifact.flat();
+}
+
+async function resumeFromJournal(a: Artifact, opts: SignArtifactsOptions): Promise<Artifact[] | undefined> {
+  const key = signJournalKey(a);
+  if (!opts.journal?.isDone(SIGN_STEP, key)) return undefined;
+  const record = opts.journal.get(SIGN_STEP, key) as SignRecord | undefined;
+  if (!record?.files) return undefined;
+  const out: Artifact[] = [];
+  for (const f of record.files) {
+    const bytes = await readOutput(opts.workDir, f.name);
+    if (!bytes) return undefined; // work dir was cleaned: sign again
+    out.push(outputArtifact(opts.workDir, f.name, f.kind, bytes, a.name));
+  }
+  return out;
+}
+
+/** The digest a signer wants, from the artifact record (never re-hashed). */
+export function artifactDigest(a: Artifact, algorithm: HashAlgorithm): Buffer {
+  const hex = algorithm === 'sha256' ? a.sha256 : algorithm === 'sha512' ? a.sha512 : undefined;
+  const bytes = algorithm === 'sha256' ? 32 : 64;
+  if (hex === undefined) {
+    throw new OrelError('SIGN_FAILED', `${a.name}: the signer needs a ${algorithm} digest; artifacts record sha256 and sha512 only`);
+  }
+  if (!new RegExp(`^[0-9a-f]{${bytes * 2}}$`, 'i').test(hex)) {
+    throw new OrelError('SIGN_FAILED', `${a.name}: recorded ${algorithm} "${hex}" is not a hex digest`);
+  }
+  return Buffer.from(hex, 'hex');
+}
+
+async function signOne(a: Artifact, opts: SignArtifactsOptions): Promise<Artifact[]> {
+  const algorithm = opts.signer.hashAlgorithm;
+  const digest = artifactDigest(a, algorithm);
+  let files: { name: string; kind: Artifact['kind']; bytes: Buffer }[];
+  try {
+    const result = await opts.signer.signDigest(digest, algorithm);
+    files = [];
+    for (const output of opts.outputs) {
+      const bytes =
+        output === 'bundle'
+          ? serializeBundle(await buildMessageBundle({ digest, algorithm, result, witnesses: opts.witnesses }))
+          : output === 'sig'
+            ? sigFileBytes(result)
+            : certFileBytes(result); // key signers have no certificate: nothing to write
+      if (bytes) files.push({ name: a.name + OUTPUT_FILES[output].suffix, kind: OUTPUT_FILES[output].kind, bytes });
+    }
+  } catch (e) {
+    if (e instanceof OrelError) throw e;
+    throw new OrelError('SIGN_FAILED', `signing ${a.name} with ${opts.signer.ref} failed: ${(e as Error).message ?? e}`, { cause: e });
+  }
+  for (const f of files) await writeOutput(opts.workDir, f.name, f.bytes);
+  const record: SignRecord = { files: files.map(({ name, kind }) => ({ name, kind })) };
+  await opts.journal?.record(SIGN_STEP, signJournalKey(a), record);
+  return files.map((f) => outputArtifact(opts.workDir, f.name, f.kind, f.bytes, a.name));
+}
+
+/** Writes `cosign.pub` (PEM SPKI) for key-based signers; keyless signers have none. */
+export async function publicKeyArtifact(signer: Signer, workDir: string, name = 'cosign.pub'): Promise<Artifact | undefined> {
+  if (!signer.publicKeyPem) return undefined;
+  const bytes = Buffer.from(await signer.publicKeyPem());
+  await writeOutput(workDir, name, bytes);
+  return outputArtifact(workDir, name, 'public-key', bytes);
+}

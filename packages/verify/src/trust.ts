@@ -1,0 +1,54 @@
+// Trust material for @sigstore/verify: a trusted root (keyless, tlog and TSA
+// checks) and/or a public key (key-signed bundles).
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
+import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
+import { OrelError } from '@orel/core';
+
+const EMPTY_ROOT: TrustedRoot = {
+  mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+  tlogs: [],
+  certificateAuthorities: [],
+  ctlogs: [],
+  timestampAuthorities: [],
+};
+
+/** Parses a trusted_root.json document (already JSON-parsed); VERIFY_FAILED if it is not one. */
+export function parseTrustedRoot(json: unknown, source = 'trusted root'): TrustedRoot {
+  try {
+    const root = TrustedRoot.fromJSON(json);
+    if (!root.mediaType) throw new Error('no mediaType');
+    return root;
+  } catch (e) {
+    throw new OrelError('VERIFY_FAILED', `${source} is not a Sigstore trusted_root.json: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function keyDetails(key: KeyObject): PublicKeyDetails {
+  const d = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'ec') {
+    return d.namedCurve === 'secp384r1'
+      ? PublicKeyDetails.PKIX_ECDSA_P384_SHA_384
+      : d.namedCurve === 'secp521r1'
+        ? PublicKeyDetails.PKIX_ECDSA_P521_SHA_512
+        : PublicKeyDetails.PKIX_ECDSA_P256_SHA_256;
+  }
+  if (key.asymmetricKeyType === 'ed25519') return PublicKeyDetails.PKIX_ED25519;
+  return PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256;
+}
+
+/**
+ * Trust material for a key-signed bundle: the given public key under the
+ * bundle's own hint (as `cosign verify-blob --key` does, the key is what the
+ * user trusts; the hint only names it), plus the root's logs and TSAs if any.
+ */
+export function keyTrustMaterial(publicKeyPem: string, hint: string, root?: TrustedRoot): TrustMaterial {
+  const key = createPublicKey(publicKeyPem);
+  const rawBytes = key.export({ type: 'spki', format: 'der' });
+  return toTrustMaterial(root ?? EMPTY_ROOT, { [hint]: { rawBytes, keyDetails: keyDetails(key) } });
+}
+
+/** Trust material for keyless bundles: Fulcio CAs, CT logs, Rekor logs and TSAs from the root. */
+export function rootTrustMaterial(root: TrustedRoot): TrustMaterial {
+  return toTrustMaterial(root);
+}

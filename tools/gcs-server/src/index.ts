@@ -1,0 +1,2 @@
+export { startGcsServer, type GcsServer, type GcsServerOptions, type FaultMatch } from './server.js';
+export type { StoredObject } from './store.js';
