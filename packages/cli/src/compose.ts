@@ -4,10 +4,13 @@
 import { ArtifactRegistry, OrelError, type Publisher, type Reporter, type Signer } from '@orel/core';
 import { FileJournal } from '@orel/pipeline';
 import { loadPlan, resolveSecret, type ResolvedPlan, type SignerSpec, type TargetSpec } from '@orel/plan';
-import { FsPublisher, fileUrlToDir } from '@orel/publish';
+import { FsPublisher, createGitHubPublisher, createSandboxGitHubPublisher, fileUrlToDir, githubToken, resolveGitHubTarget } from '@orel/publish';
 import type { Mode, ReleaseContext, ReleaseReport, Trust } from '@orel/release';
-import { createKeyFileSigner, generateKeyPair } from '@orel/sign';
+import { createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair } from '@orel/sign';
 import type { Witness } from '@sigstore/sign';
+import { realKeylessSetup, sandboxKeylessSetup } from './keyless-setup.js';
+import { registryAccess, sandboxMapping, type RegistryAccess } from '@orel/oci';
+import { startRegistry } from '@orel/sandbox';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -54,6 +57,12 @@ async function realPublisher(t: TargetSpec, rp: ResolvedPlan, _reporter: Reporte
   switch (scheme) {
     case 'file':
       return new FsPublisher(t.name, fileUrlToDir(t.url, rp.dir), t.url);
+    case 'github':
+      return createGitHubPublisher(resolveGitHubTarget(t, rp.vars), {
+        token: githubToken({ name: t.name, token: resolveSecret(rp, t.token, `targets.${t.name}.token`) }),
+        prerelease: rp.plan.release.prerelease === true,
+        reporter: _reporter,
+      });
     // nomock publishers: more schemes are added here.
     default:
       throw new OrelError('PLAN_INVALID', `${rp.file}: target ${t.name}: no publisher for ${scheme}:// URLs in this build`);
@@ -63,6 +72,9 @@ async function realPublisher(t: TargetSpec, rp: ResolvedPlan, _reporter: Reporte
 async function sandboxPublisher(t: TargetSpec, rp: ResolvedPlan, sandboxDir: string): Promise<Publisher> {
   const scheme = t.url.split(':')[0];
   switch (scheme) {
+    case 'github':
+      // The release as a directory: release.json (draft state, body) + assets/.
+      return createSandboxGitHubPublisher(join(sandboxDir, 'github'), resolveGitHubTarget(t, rp.vars), { prerelease: rp.plan.release.prerelease === true });
     // mock publishers: more schemes are added here.
     default:
       // Buckets and directories become directories in the sandbox.
@@ -94,9 +106,23 @@ async function realSigner(name: string, spec: SignerSpec, rp: ResolvedPlan): Pro
       const signer = await createKeyFileSigner({ key: spec.key, password }, { baseDir: rp.dir });
       return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
     }
+    case 'kms': {
+      // endpoint + insecure: a private or loopback test endpoint (plaintext only for loopback).
+      const signer = await createKmsSigner({ key: spec.key, endpoint: spec.endpoint, insecure: spec.insecure }, { concurrency: rp.plan.signing?.concurrency });
+      return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
+    }
+    case 'pkcs11': {
+      const pin = resolveSecret(rp, spec.pin, `${where}.pin`);
+      // A bare library name is left to the dynamic loader's search path.
+      const module = spec.module.includes('/') ? resolve(rp.dir, spec.module) : spec.module;
+      const signer = await createPkcs11Signer({ uri: spec.uri, module, pin }, { concurrency: rp.plan.signing?.concurrency });
+      return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
+    }
+    case 'keyless':
+      return realKeylessSetup(name, spec, rp);
     // nomock signers: more types are added here.
     default:
-      throw new OrelError('PLAN_INVALID', `${rp.file}: ${where}: signer type "${spec.type}" is not available in this build`);
+      throw new OrelError('PLAN_INVALID', `${rp.file}: ${where}: signer type "${(spec as { type: string }).type}" is not available in this build`);
   }
 }
 
@@ -115,6 +141,9 @@ async function sandboxKeySigner(sandboxDir: string): Promise<Signer> {
 
 async function sandboxSigner(_name: string, spec: SignerSpec, rp: ResolvedPlan, sandboxDir: string): Promise<SignerSetup> {
   switch (spec.type) {
+    case 'keyless':
+      // The loopback Sigstore: token minted for the plan's verification identity.
+      return sandboxKeylessSetup(spec, rp, sandboxDir);
     // mock signers: more types are added here.
     default: {
       // Key files, KMS keys and HSM keys all become the sandbox key.
@@ -161,6 +190,8 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
     if (setup.signer.close) closers.push(() => setup!.signer.close!());
   }
 
+  const registries = await registriesFor(rp, mode, sandboxDir, closers);
+
   const report: ReleaseReport = {
     mode,
     plan: rp.file,
@@ -181,6 +212,7 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
     signer: setup?.signer,
     witnesses: setup?.witnesses ?? [],
     publishers,
+    registries,
     trust: setup?.trust ?? (await keyTrustFromPlan(rp)),
     reporter,
     journal,
@@ -194,6 +226,23 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
       for (const c of closers.reverse()) await c().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Registries for the image steps. Mock mode runs a loopback docker-registry
+ * whose storage persists in the sandbox and maps every staging and release
+ * repository into it (images are only read from the real staging registry).
+ */
+async function registriesFor(rp: ResolvedPlan, mode: Mode, sandboxDir: string, closers: Closer[]): Promise<RegistryAccess | undefined> {
+  if (!rp.plan.images?.length) return undefined;
+  if (mode === 'nomock') return registryAccess();
+  const reg = await startRegistry({ dir: join(sandboxDir, 'registry') }).catch((e: Error) => {
+    throw new OrelError('USAGE', `mock mode needs a local registry for the plan's images: ${e.message}`, {
+      hint: 'install Debian\'s docker-registry (apt-get install docker-registry), or run with --nomock',
+    });
+  });
+  closers.push(() => reg.close());
+  return registryAccess({ map: sandboxMapping(reg.host) });
 }
 
 async function keyTrustFromPlan(rp: ResolvedPlan): Promise<Trust> {

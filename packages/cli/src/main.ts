@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { register as registerPlan } from './commands/plan.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerStatus } from './commands/status.js';
+import { register as registerVerifyImage } from './commands/verify-image.js';
+import { register as registerVerifyBlob } from './commands/verify-blob.js';
 
 export const VERSION = '0.1.0';
 
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
   registerPlan(program, run);
   registerRun(program, run);
   registerStatus(program, run);
+  registerVerifyImage(program, run);
+  registerVerifyBlob(program, run);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { digestFile, digestFiles } from './digest.js';
-import { DIGEST_BUFFER_SIZE } from './digest-worker-source.js';
+import { digestFile, digestFiles, scheduleDigests } from './digest.js';
+import { DIGEST_BUFFER_SIZE, RING_SLOTS } from './digest-worker-source.js';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
@@ -19,6 +19,8 @@ function fixture(t: { after: (fn: () => void) => void }): { dir: string; files: 
     abc: Buffer.from('abc'),
     'exact-buffer': randomBytes(DIGEST_BUFFER_SIZE),
     'two-and-a-half-buffers': randomBytes(DIGEST_BUFFER_SIZE * 2 + DIGEST_BUFFER_SIZE / 2 + 1),
+    // More chunks than the split ring has slots, so the ring wraps around.
+    'ring-wraps': randomBytes(DIGEST_BUFFER_SIZE * (RING_SLOTS + 1) + 12345),
   };
   const files: Record<string, string> = {};
   for (const [name, data] of Object.entries(contents)) {
@@ -60,6 +62,9 @@ test('digestFile and digestFiles (workers and in-thread) agree with node crypto 
   for (const p of paths) assert.deepEqual(await digestFile(p), expected[paths.indexOf(p)]);
   assert.deepEqual(await digestFiles(paths, 4, { workers: 2 }), expected, 'worker pool');
   assert.deepEqual(await digestFiles(paths, 4, { workers: 0 }), expected, 'calling thread');
+  assert.deepEqual(await digestFiles(paths, 4, { workers: 2, split: 'always' }), expected, 'split over two workers');
+  assert.deepEqual(await digestFiles(paths, 4, { workers: 2, split: 'never' }), expected, 'whole files only');
+  assert.deepEqual(await digestFiles([files['ring-wraps']], 4), [expected[paths.indexOf(files['ring-wraps'])]], 'one big file');
   assert.deepEqual(await digestFiles(paths, 4), expected, 'default choice');
   assert.deepEqual(await digestFiles([], 4), []);
   if (!hasOpenssl) return t.diagnostic('openssl not installed: skipped the openssl cross-check');
@@ -84,15 +89,36 @@ test('digestFiles keeps input order, reports progress, and a 1-worker pool works
 test('digestFiles: a missing file fails with its path and code, on both paths', async (t) => {
   const { dir, files } = fixture(t);
   const missing = join(dir, 'nope');
-  for (const workers of [0, 2]) {
+  for (const [workers, split] of [[0, 'auto'], [2, 'never'], [2, 'always']] as const) {
     await assert.rejects(
-      digestFiles([files.abc, missing], 2, { workers }),
+      digestFiles([files.abc, missing], 2, { workers, split }),
       (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && e.message.includes(missing),
-      `workers=${workers}`,
+      `workers=${workers} split=${split}`,
     );
   }
   // The pool was closed: a directory passed as a file fails cleanly too (read error inside the worker).
   await assert.rejects(digestFiles([files.abc, dir], 2, { workers: 2 }), (e: NodeJS.ErrnoException) => e.code === 'EISDIR');
+});
+
+test('scheduleDigests: largest first, dominant files split, the rest in whole-file lanes', () => {
+  const M = 1024 * 1024;
+  // 100 > 20+10+10+1 → split; 20 and the first 10 do not dominate; the second 10 > 1 does; 1 MiB is too small to split.
+  assert.deepEqual(scheduleDigests([10 * M, 100 * M, 1 * M, 20 * M, 10 * M], 'auto'), [
+    { split: true, items: [1] },
+    { split: false, items: [3, 0] },
+    { split: true, items: [4] },
+    { split: false, items: [2] },
+  ]);
+  assert.deepEqual(scheduleDigests([8 * M, 8 * M, 30 * M], 'auto'), [
+    { split: true, items: [2] },
+    { split: false, items: [0] },
+    { split: true, items: [1] },
+  ]);
+  assert.deepEqual(scheduleDigests([3, 2], 'never'), [{ split: false, items: [0, 1] }]);
+  assert.deepEqual(scheduleDigests([3, 2], 'always'), [
+    { split: true, items: [0] },
+    { split: true, items: [1] },
+  ]);
 });
 
 test('compiled dist digests in plain node (no tsx), when a fresh build exists', (t) => {

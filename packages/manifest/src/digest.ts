@@ -1,14 +1,17 @@
 // Streaming sha256 + sha512 of files: every file is read once, both digests
 // are computed from the same bytes, and memory stays flat (one reused buffer
 // per file in flight). Hashing is CPU-bound and Node's hash.update() runs on
-// the calling thread, so many files are spread over a small pool of worker
-// threads, one whole file per worker at a time, largest first.
+// the calling thread, so files are spread over a small pool of worker
+// threads: one whole file per worker at a time, largest first; and a file
+// bigger than all the smaller ones together (which would leave the other
+// worker idle) is hashed by two workers at once, sha256 and sha512 side by
+// side over the same shared buffers (see digest-worker-source.ts).
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_CONCURRENCY, mapLimit } from '@orel/core';
-import { DIGEST_BUFFER_SIZE, DIGEST_WORKER_SOURCE } from './digest-worker-source.js';
+import { DIGEST_BUFFER_SIZE, DIGEST_WORKER_SOURCE, RING_SLOTS } from './digest-worker-source.js';
 
 export interface FileDigest {
   /** Bytes read (and hashed). */
@@ -23,6 +26,8 @@ export interface DigestFilesOptions {
   onProgress?: (done: number, total: number) => void;
   /** Worker threads to use (default: min(concurrency, CPUs)); 0 hashes on the calling thread. */
   workers?: number;
+  /** Two-worker split digests: for dominant files only (default), for every file, or never. */
+  split?: 'auto' | 'always' | 'never';
 }
 
 /** Below this many bytes in total, starting workers costs more than it saves. */
@@ -73,7 +78,8 @@ export async function digestFiles(
   if (total === 0) return [];
   const sizes = await mapLimit(paths, 16, async (p) => (await stat(p)).size);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const workers = Math.min(opts.workers ?? Math.min(concurrency, availableParallelism()), total);
+  // Two workers can share one file, so a single big file still uses both cores.
+  const workers = Math.min(opts.workers ?? Math.min(concurrency, availableParallelism()), Math.max(total, 2));
 
   let done = 0;
   const tick = (): void => opts.onProgress?.(++done, total);
@@ -84,43 +90,73 @@ export async function digestFiles(
       return d;
     });
   }
-  // Largest first, so that the big files do not end up last on one worker.
-  const order = paths.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
   const pool = new DigestPool(workers);
   try {
     const results = new Array<FileDigest>(total);
-    let next = 0;
-    let failure: unknown;
-    const lane = async (): Promise<void> => {
-      while (failure === undefined && next < order.length) {
-        const i = order[next++];
-        try {
-          results[i] = await pool.digest(paths[i]);
-          tick();
-        } catch (err) {
-          failure ??= err;
-        }
+    for (const group of scheduleDigests(sizes, workers >= 2 ? (opts.split ?? 'auto') : 'never')) {
+      if (group.split) {
+        results[group.items[0]] = await pool.digestSplit(paths[group.items[0]]);
+        tick();
+        continue;
       }
-    };
-    await Promise.all(Array.from({ length: workers }, lane));
-    if (failure !== undefined) throw failure;
+      // Whole-file lanes, one per worker, pulling the next largest file; no new file after a failure.
+      let next = 0;
+      let failure: unknown;
+      const lane = async (): Promise<void> => {
+        while (failure === undefined && next < group.items.length) {
+          const i = group.items[next++];
+          try {
+            results[i] = await pool.digest(paths[i]);
+            tick();
+          } catch (err) {
+            failure ??= err;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(workers, group.items.length) }, lane));
+      if (failure !== undefined) throw failure;
+    }
     return results;
   } finally {
     await pool.close();
   }
 }
 
+/**
+ * Orders files largest first and groups them: a file larger than all the
+ * smaller files together is hashed alone by two workers (split), since one
+ * worker would finish it long after the other ran out of work; runs of other
+ * files go to whole-file lanes. Split costs max(sha256, sha512) time and
+ * whole files (sha256 + sha512) / workers, so either way we stay at or under
+ * what two separate sha256 and sha512 processes take.
+ */
+export function scheduleDigests(sizes: readonly number[], split: 'auto' | 'always' | 'never'): { split: boolean; items: number[] }[] {
+  const order = sizes.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  let rest = order.reduce((sum, i) => sum + sizes[i], 0);
+  const groups: { split: boolean; items: number[] }[] = [];
+  for (const i of order) {
+    rest -= sizes[i];
+    const alone = split === 'always' || (split === 'auto' && sizes[i] > rest && sizes[i] >= SPLIT_MIN_BYTES);
+    const last = groups.at(-1);
+    if (alone) groups.push({ split: true, items: [i] });
+    else if (last && !last.split) last.items.push(i);
+    else groups.push({ split: false, items: [i] });
+  }
+  return groups;
+}
+
+/** Files smaller than this are not worth splitting (the hand-off costs more than it saves). */
+const SPLIT_MIN_BYTES = 4 * 1024 * 1024;
+
 interface WorkerReply {
   id: number;
-  size?: number;
-  sha256?: string;
-  sha512?: string;
   error?: { message: string; code?: string };
+  [field: string]: unknown;
 }
 
 interface Pending {
   path: string;
-  resolve: (d: FileDigest) => void;
+  resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
 
@@ -130,6 +166,7 @@ export class DigestPool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private broken: Error | undefined;
+  private ring: { data: SharedArrayBuffer; ctrl: SharedArrayBuffer; slots: number } | undefined;
 
   constructor(size: number) {
     for (let i = 0; i < Math.max(1, size); i++) {
@@ -142,7 +179,7 @@ export class DigestPool {
       worker.unref();
       const slot = { worker, busy: 0 };
       worker.on('message', (m: WorkerReply) => {
-        slot.busy--;
+        if (--slot.busy === 0) worker.unref();
         this.settle(m);
       });
       worker.on('error', (err) => this.fail(err));
@@ -153,14 +190,45 @@ export class DigestPool {
     }
   }
 
+  /** Digests a whole file on the least busy worker. */
   digest(path: string): Promise<FileDigest> {
+    return this.send<FileDigest>(this.leastBusy(), { op: 'file', path }, path);
+  }
+
+  /**
+   * Digests one file on two workers at once (reader + sha256, and sha512).
+   * Call only while no other split digest runs on this pool.
+   */
+  async digestSplit(path: string): Promise<FileDigest> {
+    if (this.workers.length < 2) return this.digest(path);
+    this.ring ??= {
+      data: new SharedArrayBuffer(RING_SLOTS * DIGEST_BUFFER_SIZE),
+      ctrl: new SharedArrayBuffer(4 * (3 + RING_SLOTS)),
+      slots: RING_SLOTS,
+    };
+    new Int32Array(this.ring.ctrl).fill(0);
+    const [reader, hasher] = [...this.workers].sort((a, b) => a.busy - b.busy);
+    const read = this.send<{ size: number; sha256: string }>(reader, { op: 'read', path, ring: this.ring }, path);
+    const hash = this.send<{ sha512: string }>(hasher, { op: 'hash', ring: this.ring }, path);
+    // Wait for both before reporting, so the ring is free for the next split whatever happened.
+    const [r, h] = await Promise.allSettled([read, hash]);
+    if (r.status === 'rejected') throw r.reason;
+    if (h.status === 'rejected') throw h.reason;
+    return { size: r.value.size, sha256: r.value.sha256, sha512: h.value.sha512 };
+  }
+
+  private leastBusy(): { worker: Worker; busy: number } {
+    return this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+  }
+
+  private send<T>(slot: { worker: Worker; busy: number }, msg: Record<string, unknown>, path: string): Promise<T> {
     if (this.broken) return Promise.reject(this.broken);
-    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
-    slot.busy++;
-    return new Promise<FileDigest>((resolve, reject) => {
-      this.pending.set(id, { path, resolve, reject });
-      slot.worker.postMessage({ id, path });
+    // Referenced only while it has work: an idle pool never keeps the process alive.
+    if (slot.busy++ === 0) slot.worker.ref();
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { path, resolve: resolve as (v: unknown) => void, reject });
+      slot.worker.postMessage({ ...msg, id });
     });
   }
 
@@ -179,7 +247,8 @@ export class DigestPool {
       err.path = p.path;
       p.reject(err);
     } else {
-      p.resolve({ size: m.size!, sha256: m.sha256!, sha512: m.sha512! });
+      const { id: _id, ...value } = m;
+      p.resolve(value);
     }
   }
 

@@ -123,6 +123,16 @@ test('symlinks: a link out of the root is refused, a link inside is followed, li
     'dist/evil.txt',
     join(base, 'outside.txt'),
   );
+  // A glob that names a linked directory gets through the walk; the resolved path is still checked.
+  mkdirSync(join(base, 'elsewhere'));
+  writeFileSync(join(base, 'elsewhere', 'secret.key'), 'secret');
+  symlinkSync(join(base, 'elsewhere'), join(root, 'linkdir'));
+  await rejectsWith(
+    discover(section({ name: 'd', kind: 'other', include: ['linkdir/*.key'] }), base),
+    'DISCOVERY_ESCAPE',
+    'linkdir/secret.key',
+    join(base, 'elsewhere', 'secret.key'),
+  );
   symlinkSync('/nonexistent/file', join(root, 'dist', 'broken.bin'));
   await rejectsWith(discover(section({ name: 'd', kind: 'other', include: ['dist/*.bin'] }), base), 'DISCOVERY_NO_MATCH', 'broken');
 });

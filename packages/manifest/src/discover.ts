@@ -110,10 +110,11 @@ function checkGlob(glob: string, set: string, root: string): void {
 }
 
 /**
- * Expands one glob to root-relative file paths. Symlinked directories are not
- * descended into (a link to "/" or to an ancestor would make the walk huge or
- * endless); a symlinked file is taken when its target is a file inside the
- * root, and refused when the target is outside it.
+ * Expands one glob to root-relative file paths. Wildcards do not descend
+ * into symlinked directories (a link to "/" or to an ancestor would make the
+ * walk huge or endless), but a glob can still name one ("linkdir/*"), so
+ * every match is resolved and must land inside the root. A symlinked file is
+ * taken when its target is a file inside the root.
  */
 async function expand(glob: string, set: ArtifactSet, root: string, realRoot: string): Promise<string[]> {
   const entries = await fg(glob, {
@@ -126,26 +127,23 @@ async function expand(glob: string, set: ArtifactSet, root: string, realRoot: st
   });
   const files: string[] = [];
   for (const e of entries) {
-    if (e.dirent.isFile()) files.push(e.path);
-    else if (e.dirent.isSymbolicLink()) {
-      const abs = resolve(root, e.path);
-      let target: string;
-      try {
-        target = await realpath(abs);
-      } catch {
-        throw new OrelError('DISCOVERY_NO_MATCH', `artifact set "${set.name}": ${e.path} is a broken symlink`, {
-          hint: 'the build left a link to a missing file; fix the build or exclude the link',
-        });
-      }
-      if (!isInside(realRoot, target)) {
-        throw new OrelError(
-          'DISCOVERY_ESCAPE',
-          `artifact set "${set.name}": ${e.path} is a symlink to ${target}, outside the artifact root ${root}`,
-          { hint: 'copy the file into the artifact root, or exclude the link' },
-        );
-      }
-      if ((await stat(target)).isFile()) files.push(e.path);
+    if (!e.dirent.isFile() && !e.dirent.isSymbolicLink()) continue;
+    let target: string;
+    try {
+      target = await realpath(resolve(root, e.path));
+    } catch {
+      throw new OrelError('DISCOVERY_NO_MATCH', `artifact set "${set.name}": ${e.path} is a broken symlink`, {
+        hint: 'the build left a link to a missing file; fix the build or exclude the link',
+      });
     }
+    if (!isInside(realRoot, target)) {
+      throw new OrelError(
+        'DISCOVERY_ESCAPE',
+        `artifact set "${set.name}": ${e.path} resolves to ${target}, outside the artifact root ${root}`,
+        { hint: 'copy the file into the artifact root, or exclude the link' },
+      );
+    }
+    if (e.dirent.isFile() || (await stat(target)).isFile()) files.push(e.path);
   }
   return files;
 }

@@ -10,3 +10,4 @@ export * from './sign.js';
 export * from './resolve.js';
 export * from './promote.js';
 export * from './verify.js';
+export * from './access.js';

@@ -7,3 +7,4 @@ export { DEFAULT_STAGE_STEPS, DEFAULT_RELEASE_STEPS, stageSteps } from './steps.
 export { parseVersion, defaultBuildId, type VersionParts } from './version.js';
 export { BUILTIN_VARS } from './semantic.js';
 export { suggest, editDistance } from './suggest.js';
+export * from './limits.js';

@@ -274,10 +274,10 @@ class GitHubReleasePublisher implements Publisher, Finalizer {
             yield c;
           }
         };
+        // upload_url is a URI template ("…/assets{?name,label}"): drop the template part, add the name.
         const res = await this.octokit.request({
           method: 'POST',
-          url: rel.upload_url,
-          name,
+          url: `${rel.upload_url.replace(/\{[^}]*\}$/, '')}?name=${encodeURIComponent(name)}`,
           headers: { 'content-type': req.contentType ?? 'application/octet-stream', 'content-length': req.size },
           data: body() as any,
         });
@@ -369,6 +369,8 @@ class GitHubReleasePublisher implements Publisher, Finalizer {
       this.pacer.run(() => this.octokit.rest.repos.updateRelease({ owner: this.owner, repo: this.repo, release_id: rel.id, ...update })),
     );
     this.releaseP = Promise.resolve(res.data as ReleaseJson);
+    // Published assets move from untagged-… URLs to the tag's.
+    await this.refreshAssets();
     this.reporter?.info(`github target '${this.name}': published release ${this.target.tag} (${this.assets.size} assets)`);
   }
 }

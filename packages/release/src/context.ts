@@ -2,6 +2,7 @@
 // immutable input; what happened lives in the journal and the report.
 import type { ArtifactRegistry, Publisher, Reporter, Signer } from '@orel/core';
 import type { Journal } from '@orel/pipeline';
+import type { RegistryAccess } from '@orel/oci';
 import type { ResolvedPlan } from '@orel/plan';
 import type { Witness } from '@sigstore/sign';
 
@@ -70,6 +71,12 @@ export interface ReleaseContext {
   readonly witnesses: Witness[];
   /** Publishers by target name (already substituted in mock mode). */
   readonly publishers: ReadonlyMap<string, Publisher>;
+  /**
+   * Container registries for the image steps: a client per host and, in mock
+   * mode, the mapping of staging/release repositories into the sandbox
+   * registry (@orel/oci sandboxMapping). Default: registryAccess(), real registries.
+   */
+  readonly registries?: RegistryAccess;
   readonly trust: Trust;
   readonly reporter: Reporter;
   readonly journal: Journal;

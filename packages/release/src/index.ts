@@ -5,3 +5,4 @@ export * from './read.js';
 export { verifyTarget } from './steps/verify.js';
 export { fetchStageManifest } from './steps/check-staged.js';
 export { STAGE_MANIFEST_NAME, localStageManifestPath } from './steps/record.js';
+export * from './notes.js';

@@ -8,6 +8,7 @@ import { checkStagedStep } from './steps/check-staged.js';
 import { checksumStep } from './steps/checksum.js';
 import { discoverStep } from './steps/discover.js';
 import { finalizeStep } from './steps/finalize.js';
+import { promoteImagesStep, signImagesStep, verifyImagesStep } from './steps/images.js';
 import { promoteStep } from './steps/promote.js';
 import { publishStep } from './steps/publish.js';
 import { recordStep } from './steps/record.js';
@@ -18,11 +19,14 @@ export const STEPS: Partial<Record<StepName, Step<ReleaseContext>>> = {
   discover: discoverStep, // find the build output, hash each file once
   checksum: checksumStep, // SHA256SUMS / SHA512SUMS / <file>.sha256
   sign: signStep, // bundles, .sig (+ .cert keyless), cosign.pub
+  'sign-images': signImagesStep, // resolve tags to digests once; cosign signatures + bundle referrers
   publish: publishStep, // upload to the stage's targets, never overwriting
   record: recordStep, // the stage manifest: the hand-off to `orel release`
   'check-staged': checkStagedStep, // re-hash staged objects against the manifest
   promote: promoteStep, // staging → release targets, exactly the staged bytes
+  'promote-images': promoteImagesStep, // copy images + signatures by digest; refuse moved tags
   verify: verifyStep, // fetch back as an end user would; digests, checksums, signatures
+  'verify-images': verifyImagesStep, // pull from the release registries and verify signatures
   finalize: finalizeStep, // publish drafts (GitHub) only after verification passed
 };
 

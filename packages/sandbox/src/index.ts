@@ -3,3 +3,4 @@ export type { SandboxSigstore, SandboxSigstoreOptions } from './sigstore.js';
 export type { FaultPlan, Faults, SigstoreService } from './faults.js';
 export { mintSandboxToken } from './token.js';
 export type { TokenClaims } from './token.js';
+export { registryBinary, registryMissing, startRegistry, type RunningRegistry } from './registry.js';

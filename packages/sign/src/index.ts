@@ -18,3 +18,4 @@ export * from './identity.js';
 export { tokenSubject } from './keyless-fulcio.js';
 export * from './pkcs11-uri.js';
 export * from './pkcs11.js';
+export * from './signer-digest.js';

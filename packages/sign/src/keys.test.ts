@@ -45,6 +45,14 @@ test('loads PEM PKCS#8 and SEC1 EC keys', async () => {
   assert.equal(publicKeyPem(await parsePrivateKey(sec1, { file: 'ec.pem' })), COSIGN_PUB);
 });
 
+test('encrypted PKCS#8 (openssl style): right and wrong password', async () => {
+  const plain = await loadPrivateKeyFile(join(testdata, 'plain.pem'));
+  const enc = plain.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw-1234' }).toString();
+  assert.match(enc, /BEGIN ENCRYPTED PRIVATE KEY/);
+  assert.equal(publicKeyPem(await parsePrivateKey(enc, { file: 'enc.pem', password: 'pw-1234' })), COSIGN_PUB);
+  await assert.rejects(parsePrivateKey(enc, { file: 'enc.pem', password: 'nope' }), keyInvalid(/enc\.pem/));
+});
+
 test('garbage, missing and unsupported keys: KEY_INVALID naming the file and type', async () => {
   const garbage = join(tmp, 'garbage.key');
   writeFileSync(garbage, 'hello\n');

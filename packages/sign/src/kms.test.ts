@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startKmsServer, type KmsServer } from '@orel/kms-server';
 import { isOrelError, type Signer } from '@orel/core';
-import { createKmsSigner } from './kms.js';
+import { createKmsSigner, type KmsSignerOptions } from './kms.js';
 
 const KEY = 'projects/p/locations/global/keyRings/r/cryptoKeys';
-const FAST = { retry: { baseMs: 1, maxMs: 5 } };
+const FAST: KmsSignerOptions = { retry: { baseMs: 1, maxMs: 5 } };
 
 let server: KmsServer;
 let dir: string;
@@ -185,7 +185,7 @@ describe('KMS signer: key resolution and errors', () => {
   test('many digests in parallel all verify, within the concurrency bound', async () => {
     const name = `${KEY}/parallel/cryptoKeyVersions/1`;
     const { publicKeyPem } = server.addKey(name, 'EC_SIGN_P256_SHA256');
-    const s = await signer(name, { ...FAST, concurrency: 4 } as typeof FAST);
+    const s = await signer(name, { ...FAST, concurrency: 4 });
     const data = Array.from({ length: 20 }, () => randomBytes(8));
     server.setLatency(15);
     const sigs = await Promise.all(data.map((d) => s.signDigest(createHash('sha256').update(d).digest(), 'sha256'))).finally(() =>

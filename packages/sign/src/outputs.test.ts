@@ -140,6 +140,16 @@ test('journal resume: signed artifacts are not signed again; a lost output is', 
   assert.equal(third.stats.calls, 1);
   assert.ok(existsSync(join(work, 'bin-1.tar.gz.sig')));
 
+  // Asking for an output the first runs did not make: signed again.
+  const fifth = counting(base);
+  await signArtifacts({ artifacts: artifacts.slice(0, 2), signer: fifth.signer, outputs: ['sig', 'bundle', 'cert'], workDir: work, journal });
+  assert.equal(fifth.stats.calls, 2);
+  // Asking for fewer: nothing to sign, only the asked-for outputs come back.
+  const sixth = counting(base);
+  const fewer = await signArtifacts({ artifacts: artifacts.slice(0, 2), signer: sixth.signer, outputs: ['sig'], workDir: work, journal });
+  assert.equal(sixth.stats.calls, 0);
+  assert.deepEqual(fewer.map((a) => a.kind), ['signature', 'signature']);
+
   // New bytes under the same name: a different journal key, so it is signed.
   const changed = { ...artifacts[0], sha256: 'ab'.repeat(32) };
   const fourth = counting(base);

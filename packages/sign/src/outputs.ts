@@ -2,6 +2,7 @@
 // asks for (<name>.sigstore.json, <name>.sig, <name>.cert) into a work dir.
 import { DEFAULT_CONCURRENCY, OrelError, mapLimit, type Artifact, type HashAlgorithm, type Signer } from '@orel/core';
 import { buildMessageBundle, serializeBundle, type Witness } from './outputs-bundle.js';
+import { signerDigest } from './signer-digest.js';
 import { OUTPUT_FILES, certFileBytes, outputArtifact, readOutput, sigFileBytes, writeOutput, type OutputKind } from './outputs-files.js';
 
 /** The part of the pipeline journal signing needs (structurally the pipeline's Journal). */
@@ -31,6 +32,8 @@ export const SIGN_STEP = 'sign';
 export const signJournalKey = (a: Artifact): string => `${a.name}@sha256:${a.sha256}`;
 
 interface SignRecord {
+  /** Outputs asked for when signed: a re-run asking for more signs again. */
+  outputs: OutputKind[];
   files: { name: string; kind: Artifact['kind'] }[];
 }
 
@@ -39,7 +42,8 @@ export async function signArtifacts(opts: SignArtifactsOptions): Promise<Artifac
   const { artifacts } = opts;
   let done = 0;
   const perArtifact = await mapLimit(artifacts, opts.concurrency ?? DEFAULT_CONCURRENCY, async (a) => {
-    const out = (await resumeFromJournal(a, opts)) ?? (await signOne(a, opts));
+    const resumed = await resumeFromJournal(a, opts);
+    const out = resumed ? resumed.filter((f) => opts.outputs.some((o) => f.name === a.name + OUTPUT_FILES[o].suffix)) : await signOne(a, opts);
     opts.onProgress?.(++done, artifacts.length);
     return out;
   });
@@ -50,7 +54,7 @@ async function resumeFromJournal(a: Artifact, opts: SignArtifactsOptions): Promi
   const key = signJournalKey(a);
   if (!opts.journal?.isDone(SIGN_STEP, key)) return undefined;
   const record = opts.journal.get(SIGN_STEP, key) as SignRecord | undefined;
-  if (!record?.files) return undefined;
+  if (!record?.files || !opts.outputs.every((o) => record.outputs?.includes(o))) return undefined;
   const out: Artifact[] = [];
   for (const f of record.files) {
     const bytes = await readOutput(opts.workDir, f.name);
@@ -75,7 +79,7 @@ export function artifactDigest(a: Artifact, algorithm: HashAlgorithm): Buffer {
 
 async function signOne(a: Artifact, opts: SignArtifactsOptions): Promise<Artifact[]> {
   const algorithm = opts.signer.hashAlgorithm;
-  const digest = artifactDigest(a, algorithm);
+  const digest = await signerDigest(a, algorithm);
   let files: { name: string; kind: Artifact['kind']; bytes: Buffer }[];
   try {
     const result = await opts.signer.signDigest(digest, algorithm);
@@ -94,7 +98,7 @@ async function signOne(a: Artifact, opts: SignArtifactsOptions): Promise<Artifac
     throw new OrelError('SIGN_FAILED', `signing ${a.name} with ${opts.signer.ref} failed: ${(e as Error).message ?? e}`, { cause: e });
   }
   for (const f of files) await writeOutput(opts.workDir, f.name, f.bytes);
-  const record: SignRecord = { files: files.map(({ name, kind }) => ({ name, kind })) };
+  const record: SignRecord = { outputs: [...opts.outputs], files: files.map(({ name, kind }) => ({ name, kind })) };
   await opts.journal?.record(SIGN_STEP, signJournalKey(a), record);
   return files.map((f) => outputArtifact(opts.workDir, f.name, f.kind, f.bytes, a.name));
 }

@@ -21,6 +21,7 @@ import { OrelError } from '@orel/core';
 import type { VerificationPolicy } from '@orel/plan';
 import { verifyDigestSignature, type DigestAlgorithm } from './signature.js';
 import { keyTrustMaterial, parseTrustedRoot, rootTrustMaterial } from './trust.js';
+import { withPaeDigest } from './dsse-rekor2.js';
 
 export type { CertificateIdentity };
 
@@ -117,7 +118,7 @@ export async function verifyBundle(opts: VerifyBundleOptions): Promise<BundleVer
  */
 function signedEntity(bundle: Bundle, opts: VerifyBundleOptions): SignedEntity {
   const { name, data, digest } = opts;
-  if (bundle.content.$case !== 'messageSignature') return toSignedEntity(bundle, data);
+  if (bundle.content.$case !== 'messageSignature') return withPaeDigest(toSignedEntity(bundle, data), bundle.content.dsseEnvelope);
 
   const md = bundle.content.messageSignature.messageDigest;
   const alg = md ? DIGEST_ALGS[md.algorithm] : undefined;

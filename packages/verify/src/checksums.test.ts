@@ -42,7 +42,7 @@ test('mismatch, missing, unknown, duplicate and malformed lines are all reported
   assert.match(problems[0], /^SHA256SUMS:1: sha256 mismatch for a\.tar\.gz/);
   assert.match(problems[1], /^SHA256SUMS:3: duplicate entry for sbom\.spdx\.json/);
   assert.match(problems[2], /^SHA256SUMS:4: unknown entry \/home\/builder\/out\/extra\.bin/);
-  assert.match(problems[3], /^SHA256SUMS:5: not a "<sha256 hex>  <name>" line/);
+  assert.match(problems[3], /^SHA256SUMS:5: not a "<sha256 hex> {2}<name>" line/);
   assert.equal(problems[4], 'SHA256SUMS: missing entry for b.zip');
 });
 

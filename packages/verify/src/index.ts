@@ -4,3 +4,6 @@ export * from './checksums.js';
 export * from './signature.js';
 export * from './trust.js';
 export * from './bundle.js';
+export * from './policy.js';
+export * from './trust-roots.js';
+export * from './verify-blob.js';

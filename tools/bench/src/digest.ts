@@ -3,7 +3,10 @@
 // processes over the same files, which is what this hardware can do at best.
 // Prints both times and the ratio orel/openssl (lower is better; goal ≤ 1.2).
 //
-//   npx tsx tools/bench/src/digest.ts [--size-mib 1024] [--runs 3]
+//   npx tsx tools/bench/src/digest.ts [--size-mib 1024] [--runs 3] [--shape mixed|single]
+//
+// mixed (default): 4 large files with 3/4 of the bytes, the rest in many small
+// ones; single: one big file (the case where whole-file workers cannot help).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -28,20 +31,23 @@ interface Corpus {
   bytes: number;
 }
 
-/** A few large files (3/4 of the bytes) and many small ones, from one random block with a per-chunk counter. */
-function makeCorpus(sizeMiB: number): Corpus {
+/** The files to hash, from one random block with a per-chunk counter so no two chunks are alike. */
+function makeCorpus(sizeMiB: number, shape: string): Corpus {
   const dir = mkdtempSync(join(tmpdir(), 'orel-bench-digest-'));
   const total = Math.max(1, sizeMiB) * MiB;
   const block = randomFillSync(Buffer.allocUnsafe(Math.min(16 * MiB, total)));
   let counter = 0n;
   const sizes: number[] = [];
-  const large = Math.floor((total * 3) / 16);
-  for (let i = 0; i < 4; i++) sizes.push(large);
-  const smallBytes = total - 4 * large;
-  const smallCount = Math.max(64, Math.floor(smallBytes / MiB));
-  for (let i = 0; i < smallCount; i++) sizes.push(Math.floor(smallBytes / smallCount));
+  if (shape === 'single') sizes.push(total);
+  else {
+    const large = Math.floor((total * 3) / 16);
+    for (let i = 0; i < 4; i++) sizes.push(large);
+    const smallBytes = total - 4 * large;
+    const smallCount = Math.max(64, Math.floor(smallBytes / MiB));
+    for (let i = 0; i < smallCount; i++) sizes.push(Math.floor(smallBytes / smallCount));
+  }
   const names = sizes.map((size, i) => {
-    const name = `${i < 4 ? 'large' : 'small'}-${String(i).padStart(4, '0')}.bin`;
+    const name = `${size >= 4 * MiB ? 'large' : 'small'}-${String(i).padStart(4, '0')}.bin`;
     const fd = openSync(join(dir, name), 'w');
     for (let off = 0; off < size; off += block.length) {
       block.writeBigUInt64LE(counter++, 0); // no two chunks alike
@@ -85,13 +91,20 @@ function parseOpenssl(text: string): Map<string, string> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { 'size-mib': { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' } },
+    options: {
+      'size-mib': { type: 'string', default: '1024' },
+      runs: { type: 'string', default: '3' },
+      shape: { type: 'string', default: 'mixed' },
+    },
   });
   const sizeMiB = Number(values['size-mib']);
   const runs = Math.max(1, Number(values.runs));
+  if (!Number.isFinite(sizeMiB) || sizeMiB <= 0 || !['mixed', 'single'].includes(values.shape!)) {
+    throw new Error('usage: digest.ts [--size-mib N>0] [--runs N] [--shape mixed|single]');
+  }
   const { digestFiles } = await import('@orel/manifest');
 
-  const c = makeCorpus(sizeMiB);
+  const c = makeCorpus(sizeMiB, values.shape!);
   try {
     warm(c);
     const paths = c.names.map((n) => join(c.dir, n));
@@ -114,7 +127,7 @@ async function main(): Promise<void> {
 
     const mib = c.bytes / MiB;
     const rate = (ms: number): string => `${(mib / (ms / 1000)).toFixed(0)} MiB/s`;
-    console.log(`files: ${c.names.length} (${mib.toFixed(0)} MiB), best of ${runs} runs`);
+    console.log(`files: ${c.names.length} (${mib.toFixed(0)} MiB, ${values.shape}), best of ${runs} runs`);
     console.log(`orel digestFiles (sha256+sha512, one read): ${(orelMs / 1000).toFixed(3)} s (${rate(orelMs)})`);
     console.log(`openssl dgst -sha256 ∥ -sha512 (2 processes): ${(opensslMs / 1000).toFixed(3)} s (${rate(opensslMs)})`);
     console.log(`ratio orel/openssl: ${(orelMs / opensslMs).toFixed(2)} (lower is better, goal ≤ 1.2)`);

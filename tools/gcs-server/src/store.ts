@@ -279,7 +279,10 @@ export function listObjects(b: Bucket, o: ListOptions): { items: StoredObject[];
     const cut = o.delimiter ? n.indexOf(o.delimiter, prefix.length) : -1;
     if (cut >= 0) {
       const p = n.slice(0, cut + o.delimiter!.length);
-      if (!seen.has(p)) entries.push({ key: p }), seen.add(p);
+      if (!seen.has(p)) {
+        entries.push({ key: p });
+        seen.add(p);
+      }
     } else entries.push({ key: n, obj: b.objects.get(n)! });
   }
   const after = o.pageToken ? Buffer.from(o.pageToken, 'base64').toString('utf8') : undefined;

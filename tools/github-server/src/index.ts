@@ -58,6 +58,8 @@ export interface GitHubServer {
     failNext(status: number, times: number, match?: RequestMatcher): void;
     /** The next `times` uploads are cut after half their bytes (the asset is left in state "starter"). */
     dropConnectionMidUpload(times: number): void;
+    /** The next `times` uploads stop reading after half their bytes and never answer (for killing the client mid-upload). */
+    stallMidUpload(times: number): void;
   };
   requests: LoggedRequest[];
   close(): Promise<void>;
@@ -90,6 +92,7 @@ export async function startGitHubServer(opts: GitHubServerOptions = {}): Promise
   const releases: StoredRelease[] = [];
   const faults: Fault[] = [];
   let dropUploads = 0;
+  let stallUploads = 0;
   let nextId = 1000;
   const requests: LoggedRequest[] = [];
   const bases: UrlBases = { api: '', uploads: '', web: '' };
@@ -305,22 +308,27 @@ export async function startGitHubServer(opts: GitHubServerOptions = {}): Promise
     entry.upload = isUpload;
 
     // An upload cut off half way: GitHub keeps a "starter" asset under the name.
-    if (isUpload && dropUploads > 0 && authorised(req)) {
+    if (isUpload && dropUploads + stallUploads > 0 && authorised(req)) {
       const m = /^\/repos\/([^/]+)\/([^/]+)\/releases\/(\d+)\/assets$/.exec(url.pathname.slice(uploadPrefix.length));
       const rel = m && repoReleases(m[1], m[2]).find((x) => x.id === Number(m[3]));
       const name = url.searchParams.get('name');
       const total = Number(req.headers['content-length'] ?? 0);
       if (rel && name && total > 1 && !rel.assets.some((a) => a.name === normaliseAssetName(name))) {
-        dropUploads--;
+        const stall = dropUploads === 0;
+        if (stall) stallUploads--;
+        else dropUploads--;
         const chunks: Buffer[] = [];
         let got = 0;
+        let cut = false;
         req.on('data', (c: Buffer) => {
           chunks.push(c);
           got += c.length;
-          if (got >= total / 2) {
+          if (!cut && got >= total / 2) {
+            cut = true;
             newAsset(rel, normaliseAssetName(name), url, req, Buffer.concat(chunks).subarray(0, Math.floor(total / 2)), 'starter');
             entry.status = -1;
-            req.socket.destroy();
+            if (stall) req.pause();
+            else req.socket.destroy();
           }
         });
         return;
@@ -396,6 +404,9 @@ export async function startGitHubServer(opts: GitHubServerOptions = {}): Promise
       },
       dropConnectionMidUpload(times) {
         dropUploads += times;
+      },
+      stallMidUpload(times) {
+        stallUploads += times;
       },
     },
     requests,

@@ -1,0 +1,106 @@
+// `orel release --nomock` to a GitHub release, against the loopback GitHub
+// server: every asset present and byte-identical, the draft published last,
+// a re-run that uploads nothing, and a kill -9 mid-upload that a re-run heals.
+import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startGitHubServer, type GitHubServer } from '@orel/github-server';
+import { errorLines, orel, workspace } from './helpers.js';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const RUNNER = fileURLToPath(new URL('./run-orel.mjs', import.meta.url));
+
+function githubPlan(yaml: string, endpoint: string): string {
+  const target = ['  - name: gh', '    url: github://acme/hello', `    endpoint: ${endpoint}`, '    token: ${env:OREL_TEST_GH_TOKEN}', '    title: "hello {version}"', ''].join('\n');
+  return yaml.replace(/\ntargets:\n/, `\ntargets:\n${target}`).replace(/release:\n    targets: \[release\]/, 'release:\n    targets: [release, gh]');
+}
+
+describe('orel release --nomock to a GitHub release', () => {
+  let gh: GitHubServer;
+  beforeEach(async () => (gh = await startGitHubServer()));
+  afterEach(() => gh.close());
+  const ws = workspace({ after });
+
+  const release = (plan: string, extra: string[] = []) =>
+    orel(['release', '--plan', plan, '--nomock', '--json', ...extra], { cwd: ws.dir, env: { OREL_TEST_GH_TOKEN: gh.token } });
+
+  test('publishes every asset byte for byte, the draft last; a re-run uploads nothing', async () => {
+    const plan = ws.variant('gh1.yaml', (y) => githubPlan(y, gh.url));
+    const run = await release(plan);
+    assert.equal(run.status, 0, errorLines(run.stderr) + run.stderr.slice(-2000));
+    assert.ok(!run.stderr.includes(gh.token) && !run.stdout.includes(gh.token), 'token never printed');
+    const [rel] = gh.releases('acme', 'hello') as any[];
+    assert.equal(rel.draft, false);
+    assert.equal(rel.tag_name, 'v1.2.0');
+    assert.equal(rel.name, 'hello 1.2.0');
+    const assets = gh.assets('acme', 'hello', rel.id);
+    // Byte-identical to the release target's copy (which the skeleton e2e checks independently).
+    const dir = join(ws.dir, 'out/release/release/v1.2.0');
+    assert.ok(assets.length >= 10, `assets: ${assets.map((a) => a.name).join(', ')}`);
+    for (const a of assets) {
+      assert.equal(a.state, 'uploaded');
+      assert.equal(sha256(a.data), sha256(readFileSync(join(dir, a.name))), a.name);
+    }
+    // Published last: the PATCH that publishes comes after every upload.
+    const writes = gh.requests.filter((r) => r.method !== 'GET');
+    assert.equal(writes.at(-1)!.method, 'PATCH');
+    assert.ok(writes.slice(0, -1).every((w) => w.method !== 'PATCH'));
+
+    const before = gh.requests.length;
+    const again = await release(plan);
+    assert.equal(again.status, 0, errorLines(again.stderr));
+    assert.deepEqual(gh.requests.slice(before).filter((r) => r.method !== 'GET'), [], 'a re-run writes nothing');
+  });
+
+  test('kill -9 mid-upload, then a re-run completes', async () => {
+    const plan = ws.variant('gh2.yaml', (y) => githubPlan(y, gh.url).replace('name: hello\n', 'name: hello\n  buildId: killed\n'));
+    gh.faults.stallMidUpload(1);
+    const child = spawn(process.execPath, ['--conditions=development', '--import', import.meta.resolve('tsx'), RUNNER, 'release', '--plan', plan, '--nomock'], {
+      cwd: ws.dir,
+      env: { ...process.env, OREL_TEST_GH_TOKEN: gh.token, METADATA_SERVER_DETECTION: 'none' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const deadline = Date.now() + 90_000;
+    while (!gh.requests.some((r) => r.upload && r.status === -1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(gh.requests.some((r) => r.status === -1), 'an upload was in flight');
+    child.kill('SIGKILL');
+    await exited;
+    const [rel] = gh.releases('acme', 'hello') as any[];
+    assert.equal(rel.draft, true, 'the release stays a draft');
+    assert.ok(gh.assets('acme', 'hello', rel.id).some((a) => a.state === 'starter'), 'a broken upload was left behind');
+
+    const run = await release(plan);
+    assert.equal(run.status, 0, errorLines(run.stderr) + run.stderr.slice(-2000));
+    const [done] = gh.releases('acme', 'hello') as any[];
+    assert.equal(done.draft, false);
+    const assets = gh.assets('acme', 'hello', done.id);
+    assert.ok(assets.every((a) => a.state === 'uploaded'));
+    const dir = join(ws.dir, 'out/release/release/v1.2.0');
+    for (const a of assets) assert.equal(sha256(a.data), sha256(readFileSync(join(dir, a.name))), a.name);
+  });
+
+  test('the orel commands in VERIFY.md work as written on the downloaded assets', async (t) => {
+    const plan = ws.variant('gh3.yaml', (y) => githubPlan(y, gh.url));
+    const run = await release(plan);
+    assert.equal(run.status, 0, errorLines(run.stderr));
+    const [rel] = gh.releases('acme', 'hello') as any[];
+    const notes = gh.assets('acme', 'hello', rel.id).find((a) => a.name === 'VERIFY.md');
+    if (!notes) return t.skip('this build publishes no VERIFY.md yet (notes step not registered)');
+    // Download like a user: every asset into an empty directory, by its browser_download_url.
+    const dl = join(ws.dir, 'downloads');
+    mkdirSync(dl, { recursive: true });
+    for (const a of rel.assets) writeFileSync(join(dl, a.name), Buffer.from(await (await fetch(a.browser_download_url)).arrayBuffer()));
+    const { extractCommands, shellWords } = await import('@orel/release');
+    const cmds = extractCommands(notes.data.toString('utf8')).filter((c: string) => c.startsWith('orel '));
+    assert.ok(cmds.length > 0, 'VERIFY.md has orel commands');
+    for (const c of cmds) {
+      const r = await orel(shellWords(c).slice(1), { cwd: dl });
+      assert.equal(r.status, 0, `${c}\n${r.stderr}`);
+    }
+  });
+});

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { extractCommands, renderVerifyNotes, shellWords, shq, type VerifyNotesInput } from './notes.js';
+
+// `cosign verify-blob` flags as documented in sigstore/cosign doc/cosign_verify-blob.md
+// (v2.x Options table, plus --trusted-root / --new-bundle-format from v2.4+ and v3).
+const COSIGN_VERIFY_BLOB_FLAGS = new Set([
+  '--bundle',
+  '--new-bundle-format',
+  '--trusted-root',
+  '--key',
+  '--signature',
+  '--certificate',
+  '--certificate-chain',
+  '--certificate-identity',
+  '--certificate-identity-regexp',
+  '--certificate-oidc-issuer',
+  '--certificate-oidc-issuer-regexp',
+  '--certificate-github-workflow-repository',
+  '--certificate-github-workflow-ref',
+  '--certificate-github-workflow-sha',
+  '--certificate-github-workflow-trigger',
+  '--certificate-github-workflow-name',
+  '--insecure-ignore-tlog',
+  '--insecure-ignore-sct',
+  '--rekor-url',
+  '--offline',
+  '--use-signed-timestamps',
+  '--rfc3161-timestamp',
+  '--timestamp-certificate-chain',
+]);
+// Flags that take no value.
+const BOOLEAN_FLAGS = new Set(['--new-bundle-format', '--insecure-ignore-tlog', '--insecure-ignore-sct', '--offline', '--use-signed-timestamps']);
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const files = (names: string[]) => names.map((name) => ({ name, sha256: sha(name) }));
+
+const keyless: VerifyNotesInput = {
+  release: { name: 'tool', version: '1.2.0' },
+  files: files(['SHA256SUMS', 'tool-linux-amd64.tar.gz', 'tool-linux-amd64.tar.gz.sigstore.json', 'tool-linux-amd64.tar.gz.sig', 'tool-linux-amd64.tar.gz.cert']),
+  downloadBase: 'https://github.com/acme/tool/releases/download/v1.2.0',
+  signing: { mode: 'keyless', outputs: ['bundle', 'sig', 'cert'], what: 'artifacts' },
+  identity: 'https://github.com/acme/tool/.github/workflows/release.yml@refs/tags/v1.2.0',
+  issuer: 'https://token.actions.githubusercontent.com',
+};
+
+function checkCosignFlags(md: string): number {
+  let n = 0;
+  for (const c of extractCommands(md).filter((c) => c.startsWith('cosign '))) {
+    const w = shellWords(c);
+    assert.equal(w[1], 'verify-blob');
+    for (let i = 2; i < w.length; i++) {
+      if (!w[i].startsWith('--')) continue;
+      assert.ok(COSIGN_VERIFY_BLOB_FLAGS.has(w[i]), `undocumented cosign flag ${w[i]} in: ${c}`);
+      if (!BOOLEAN_FLAGS.has(w[i])) i++;
+      n++;
+    }
+  }
+  return n;
+}
+
+describe('VERIFY.md', () => {
+  it('gives filled-in keyless commands for orel and cosign, bundle and .sig + .cert', () => {
+    const md = renderVerifyNotes(keyless);
+    const cmds = extractCommands(md);
+    const id = keyless.identity!;
+    assert.ok(
+      cmds.includes(
+        `orel verify-blob tool-linux-amd64.tar.gz --bundle tool-linux-amd64.tar.gz.sigstore.json --certificate-identity ${id} --certificate-oidc-issuer https://token.actions.githubusercontent.com`,
+      ),
+    );
+    assert.ok(
+      cmds.includes(
+        `cosign verify-blob tool-linux-amd64.tar.gz --signature tool-linux-amd64.tar.gz.sig --certificate tool-linux-amd64.tar.gz.cert --certificate-identity ${id} --certificate-oidc-issuer https://token.actions.githubusercontent.com`,
+      ),
+    );
+    assert.ok(cmds.includes('sha256sum -c SHA256SUMS --ignore-missing'));
+    assert.ok(cmds.includes('curl -sSfLO https://github.com/acme/tool/releases/download/v1.2.0/tool-linux-amd64.tar.gz.sigstore.json'));
+    assert.match(md, /OIDC issuer: `https:\/\/token\.actions\.githubusercontent\.com`/);
+    assert.match(md, new RegExp(`\\| \`SHA256SUMS\` \\| \`${sha('SHA256SUMS')}\` \\|`));
+    assert.ok(checkCosignFlags(md) >= 6);
+  });
+
+  it('uses --key (and --insecure-ignore-tlog for cosign without a log) for key-signed releases', () => {
+    const md = renderVerifyNotes({ ...keyless, identity: undefined, issuer: undefined, signing: { mode: 'key', outputs: ['bundle', 'sig'], what: 'artifacts' }, publicKeyName: 'cosign.pub' });
+    const cmds = extractCommands(md);
+    assert.ok(cmds.includes('orel verify-blob tool-linux-amd64.tar.gz --bundle tool-linux-amd64.tar.gz.sigstore.json --key cosign.pub'));
+    assert.ok(cmds.includes('cosign verify-blob tool-linux-amd64.tar.gz --signature tool-linux-amd64.tar.gz.sig --key cosign.pub --insecure-ignore-tlog'));
+    assert.ok(!/certificate-identity/.test(md));
+    checkCosignFlags(md);
+    const logged = renderVerifyNotes({ ...keyless, signing: { mode: 'key', outputs: ['bundle'], what: 'artifacts' }, tlog: true });
+    assert.ok(!logged.includes('--insecure-ignore-tlog'));
+  });
+
+  it('verifies the checksum file when only checksums are signed, with regexps quoted for the shell', () => {
+    const md = renderVerifyNotes({
+      ...keyless,
+      identity: undefined,
+      identityRegexp: "^https://github\\.com/acme/.*'s$",
+      signing: { mode: 'keyless', outputs: ['bundle'], what: 'checksums' },
+      trustedRoot: 'trusted_root.json',
+    });
+    const orel = extractCommands(md).find((c) => c.startsWith('orel'))!;
+    assert.deepEqual(shellWords(orel), [
+      'orel', 'verify-blob', 'SHA256SUMS', '--bundle', 'SHA256SUMS.sigstore.json',
+      '--certificate-identity-regexp', "^https://github\\.com/acme/.*'s$",
+      '--certificate-oidc-issuer', 'https://token.actions.githubusercontent.com',
+      '--trusted-root', 'trusted_root.json',
+    ]);
+    checkCosignFlags(md);
+  });
+
+  it('writes a checksum command that sha256sum accepts as written', (t) => {
+    if (spawnSync('sha256sum', ['--version']).status !== 0) return t.skip('sha256sum not installed');
+    const dir = mkdtempSync(join(tmpdir(), 'orel-notes-'));
+    try {
+      writeFileSync(join(dir, 'tool-linux-amd64.tar.gz'), 'payload');
+      writeFileSync(join(dir, 'SHA256SUMS'), `${sha('payload')}  tool-linux-amd64.tar.gz\n${sha('other')}  not-downloaded.zip\n`);
+      const c = extractCommands(renderVerifyNotes(keyless)).find((x) => x.startsWith('sha256sum'))!;
+      const w = shellWords(c);
+      assert.equal(spawnSync(w[0], w.slice(1), { cwd: dir }).status, 0);
+      writeFileSync(join(dir, 'tool-linux-amd64.tar.gz'), 'tampered');
+      assert.notEqual(spawnSync(w[0], w.slice(1), { cwd: dir }).status, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('quotes only what needs quoting', () => {
+    assert.equal(shq('a.b-c/d@e:f'), 'a.b-c/d@e:f');
+    assert.equal(shq("it's"), `'it'\\''s'`);
+    assert.deepEqual(shellWords(`x ${shq("it's here")}`), ['x', "it's here"]);
+  });
+});

@@ -1,0 +1,146 @@
+// VERIFY.md: the exact commands, filled in for this release, that verify one
+// downloaded file (DESIGN §5.10: identity flags confuse users). Pure: the
+// notes step writes the text; tests and the e2e run the commands as written.
+//
+// cosign flags checked against cosign's own docs (doc/cosign_verify-blob.md):
+// - main (v3): "--bundle (required)"; --key; --certificate-identity[-regexp];
+//   --certificate-oidc-issuer[-regexp]; --trusted-root; examples
+//   `cosign verify-blob --bundle artifact.sigstore.json --key cosign.pub` and
+//   the keyless form with identity + issuer.
+// - v2.x: --signature, --certificate (detached .sig + .cert), --insecure-ignore-tlog
+//   ("to be used when an artifact signature has not been uploaded to the
+//   transparency log"), --certificate-chain, --rekor-url, --offline.
+// - sigstore/cosign#3796 added --new-bundle-format to verify-blob (v2.4); v3
+//   makes it the default but keeps the flag, so passing it works on both.
+//   sigstore/cosign#4959 (open) would require bundles: the detached
+//   --signature/--certificate form is listed second for that reason.
+
+export type NotesSignOutput = 'bundle' | 'sig' | 'cert';
+
+export interface VerifyNotesInput {
+  release: { name: string; version: string };
+  /** Every published file with its sha256 (the table at the end; the first plain file is the example). */
+  files: { name: string; sha256: string }[];
+  /** Where files download from (e.g. https://github.com/o/r/releases/download/v1.2.0). */
+  downloadBase?: string;
+  signing?: { mode: 'key' | 'keyless'; outputs: readonly NotesSignOutput[]; what: 'artifacts' | 'checksums' };
+  identity?: string;
+  issuer?: string;
+  identityRegexp?: string;
+  issuerRegexp?: string;
+  /** Key-signed: the public key's asset name. */
+  publicKeyName?: string;
+  /** Aggregate checksum file (sha256). */
+  checksumFile?: string;
+  /** A trusted_root.json to pass (private or sandbox Sigstore); omit for the public-good instance. */
+  trustedRoot?: string;
+  /** Key-signed entries were also written to a transparency log (else cosign needs --insecure-ignore-tlog). */
+  tlog?: boolean;
+}
+
+const DERIVED = /(\.sig|\.cert|\.sigstore\.json|\.sha256|\.sha512|\.pub)$|^(VERIFY\.md|SHA256SUMS|SHA512SUMS|checksums\.txt)$/;
+
+/** POSIX shell quoting: bare when safe, else single quotes. */
+export function shq(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function policyFlags(i: VerifyNotesInput): string[] {
+  if (i.signing?.mode === 'key') return ['--key', i.publicKeyName ?? 'cosign.pub'];
+  const id = i.identity !== undefined ? ['--certificate-identity', i.identity] : ['--certificate-identity-regexp', i.identityRegexp ?? ''];
+  const iss = i.issuer !== undefined ? ['--certificate-oidc-issuer', i.issuer] : ['--certificate-oidc-issuer-regexp', i.issuerRegexp ?? ''];
+  return [...id, ...iss];
+}
+
+const cmd = (...parts: string[]) => parts.map(shq).join(' ');
+
+/** The commands, in the order a user runs them, for the file that carries the signature. */
+export function verifyCommands(i: VerifyNotesInput, signed: string): { orel: string[]; cosign: string[] } {
+  const out = { orel: [] as string[], cosign: [] as string[] };
+  const s = i.signing;
+  if (!s) return out;
+  const policy = policyFlags(i);
+  const root = i.trustedRoot ? ['--trusted-root', i.trustedRoot] : [];
+  const noTlog = s.mode === 'key' && !i.tlog ? ['--insecure-ignore-tlog'] : [];
+  if (s.outputs.includes('bundle')) {
+    out.orel.push(cmd('orel', 'verify-blob', signed, '--bundle', `${signed}.sigstore.json`, ...policy, ...root));
+    out.cosign.push(cmd('cosign', 'verify-blob', signed, '--bundle', `${signed}.sigstore.json`, '--new-bundle-format', ...policy, ...root, ...noTlog));
+  }
+  if (s.outputs.includes('sig') && (s.mode === 'key' || s.outputs.includes('cert'))) {
+    const material = s.mode === 'key' ? policy : ['--certificate', `${signed}.cert`, ...policy];
+    out.orel.push(cmd('orel', 'verify-blob', signed, '--signature', `${signed}.sig`, ...material, ...root));
+    out.cosign.push(cmd('cosign', 'verify-blob', signed, '--signature', `${signed}.sig`, ...material, ...root, ...noTlog));
+  }
+  return out;
+}
+
+export function renderVerifyNotes(i: VerifyNotesInput): string {
+  const sums = i.checksumFile ?? 'SHA256SUMS';
+  const hasSums = i.files.some((f) => f.name === sums);
+  const example = i.files.find((f) => !DERIVED.test(f.name))?.name ?? i.files[0]?.name ?? 'FILE';
+  const s = i.signing;
+  // Signing only the checksum files: verify the checksum file, then the file against it.
+  const signed = s?.what === 'checksums' ? sums : example;
+  const { orel, cosign } = verifyCommands(i, signed);
+  const sidecars = s ? [...(s.outputs.includes('bundle') ? ['.sigstore.json'] : []), ...(s.outputs.includes('sig') ? ['.sig'] : []), ...(s.outputs.includes('cert') ? ['.cert'] : [])] : [];
+  const downloads = [example, ...(signed !== example ? [signed] : []), ...sidecars.map((x) => signed + x), ...(hasSums && signed === example ? [sums] : []), ...(s?.mode === 'key' ? [i.publicKeyName ?? 'cosign.pub'] : [])];
+  const L: string[] = [];
+  const block = (cmds: string[]) => L.push('```sh', ...cmds, '```', '');
+
+  L.push(`# Verifying ${i.release.name} ${i.release.version}`, '');
+  L.push(`These commands verify one downloaded file, \`${example}\`; for any other file of this release, replace its name.`, '');
+  if (i.downloadBase) {
+    L.push('## Download', '');
+    block(downloads.map((f) => cmd('curl', '-sSfLO', `${i.downloadBase!.replace(/\/+$/, '')}/${encodeURIComponent(f)}`)));
+  }
+  if (s) {
+    L.push('## Expected signer', '');
+    if (s.mode === 'key') {
+      L.push(`- Public key: \`${i.publicKeyName ?? 'cosign.pub'}\` (published with this release; compare it with the key the project publishes elsewhere)`);
+    } else {
+      L.push(i.identity !== undefined ? `- Certificate identity: \`${i.identity}\`` : `- Certificate identity matching (whole value): \`${i.identityRegexp}\``);
+      L.push(i.issuer !== undefined ? `- OIDC issuer: \`${i.issuer}\`` : `- OIDC issuer matching (whole value): \`${i.issuerRegexp}\``);
+    }
+    if (i.trustedRoot) L.push(`- Sigstore trusted root: \`${i.trustedRoot}\``);
+    if (s.what === 'checksums') L.push(`- Only \`${sums}\` is signed; each file is verified through its checksum.`);
+    L.push('');
+    if (orel.length) {
+      L.push('## With orel', '');
+      block(orel);
+    }
+    if (cosign.length) {
+      L.push('## With cosign (v2.4 or later)', '');
+      if (s.mode === 'key' && !i.tlog) L.push('These signatures are not in a transparency log, hence `--insecure-ignore-tlog`.', '');
+      block(cosign);
+    }
+  }
+  if (hasSums) {
+    L.push('## Checksum', '');
+    block([cmd('sha256sum', '-c', sums, '--ignore-missing')]);
+  }
+  if (i.files.length) {
+    L.push('## Files', '', '| file | sha256 |', '| --- | --- |');
+    for (const f of i.files) L.push(`| \`${f.name}\` | \`${f.sha256}\` |`);
+    L.push('');
+  }
+  return L.join('\n');
+}
+
+/** Every shell command in the notes' ```sh blocks, one string each (for tests that run them). */
+export function extractCommands(markdown: string): string[] {
+  const out: string[] = [];
+  let inBlock = false;
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('```')) inBlock = line === '```sh' ? true : false;
+    else if (inBlock && line.trim()) out.push(line.trim());
+  }
+  return out;
+}
+
+/** Splits a command written by shq back into words (single quotes and bare words only). */
+export function shellWords(command: string): string[] {
+  const words: string[] = [];
+  const re = /'((?:[^']|'\\'')*)'|(\S+)/g;
+  for (let m = re.exec(command); m; m = re.exec(command)) words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]);
+  return words;
+}

@@ -1,0 +1,157 @@
+// Container images: resolved to digests and signed at stage time (the stage
+// manifest carries ctx.report.images to `release`), promoted by digest with
+// their signatures, then verified from the release registries.
+import { OrelError, renderTemplate } from '@orel/core';
+import { handleFor, parseImageRef, promoteImage, registryAccess, resolveImage, signImage, verifyImage, type RegistryAccess } from '@orel/oci';
+import type { ImageSpec } from '@orel/plan';
+import type { Step } from '@orel/pipeline';
+import type { ReleaseContext } from '../context.js';
+
+/** What the stage manifest records per image (ctx.report.images). */
+export interface ImageRecord {
+  name: string;
+  /** The plan's reference as written (tag or digest). */
+  ref: string;
+  /** registry/repo in the staging registry. */
+  repository: string;
+  digest: string;
+  mediaType: string;
+  platforms: { digest: string; platform?: string }[];
+  /** Digests carrying our signature (index first), in the repository orel signed in. */
+  signed?: { repository: string; digests: string[] };
+  promoted?: { repository: string; tags: Record<string, string> }[];
+  verified?: { repository: string; checks: number }[];
+}
+
+const access = (ctx: ReleaseContext): RegistryAccess => ctx.registries ?? (defaultAccess ??= registryAccess());
+let defaultAccess: RegistryAccess | undefined;
+
+const images = (ctx: ReleaseContext): ImageSpec[] => ctx.rp.plan.images ?? [];
+
+function records(ctx: ReleaseContext): ImageRecord[] {
+  return ((ctx.report.images ??= []) as ImageRecord[]);
+}
+
+function upsert(ctx: ReleaseContext, r: ImageRecord): void {
+  const list = records(ctx);
+  const i = list.findIndex((x) => x.name === r.name);
+  if (i >= 0) list[i] = r;
+  else list.push(r);
+}
+
+function recordFor(ctx: ReleaseContext, spec: ImageSpec): ImageRecord {
+  const r = records(ctx).find((x) => x.name === spec.name);
+  if (!r) {
+    throw new OrelError('INTEGRITY', `image "${spec.name}" has no staged digest in the stage manifest`, {
+      hint: 'run `orel stage` with this plan first: tags are resolved to digests at stage time',
+    });
+  }
+  return r;
+}
+
+/** Where orel reads/writes the staged image: the staging repository, or its sandbox stand-in. */
+function stagingHandle(ctx: ReleaseContext, spec: ImageSpec, repository: string) {
+  return handleFor(access(ctx), access(ctx).map(repository, 'staging'), spec.insecure);
+}
+
+export const signImagesStep: Step<ReleaseContext> = {
+  name: 'sign-images',
+  skip: (ctx) => (images(ctx).length === 0 ? 'the plan lists no images' : undefined),
+  async run(ctx) {
+    const notes: string[] = [];
+    for (const spec of images(ctx)) {
+      // Tags are resolved once: a re-run reuses the digest recorded in the journal.
+      let rec = ctx.journal.get('resolve-images', spec.name) as ImageRecord | undefined;
+      const parsed = parseImageRef(spec.ref, `images[${spec.name}].ref`);
+      const real = handleFor(access(ctx), `${parsed.registry}/${parsed.repository}`, spec.insecure);
+      if (!rec) {
+        const img = await resolveImage(real.client, parsed);
+        rec = {
+          name: spec.name,
+          ref: spec.ref,
+          repository: img.repository,
+          digest: img.digest,
+          mediaType: img.mediaType,
+          platforms: img.platforms.map((p) => ({ digest: p.digest, platform: p.platform ? `${p.platform.os}/${p.platform.architecture}${p.platform.variant ? `/${p.platform.variant}` : ''}` : undefined })),
+        };
+        await ctx.journal.record('resolve-images', spec.name, rec);
+      }
+      const staging = stagingHandle(ctx, spec, rec.repository);
+      if (staging.client.baseUrl !== real.client.baseUrl || staging.repo !== real.repo) {
+        // Mock mode: copy the staged image into the sandbox and sign it there.
+        await promoteImage({ from: real, to: staging, digest: rec.digest });
+      }
+      if (!ctx.signer) {
+        notes.push(`${spec.name}@${rec.digest} (unsigned: the plan has no signer)`);
+        upsert(ctx, rec);
+        continue;
+      }
+      const digests = [rec.digest, ...(spec.signPlatforms ? rec.platforms.map((p) => p.digest) : [])];
+      let added = 0;
+      for (const digest of digests) {
+        const r = await signImage({ client: staging.client, repo: staging.repo, digest, signer: ctx.signer, witnesses: ctx.witnesses, reference: rec.repository });
+        if (r.signature === 'added') added++;
+      }
+      rec = { ...rec, signed: { repository: `${staging.client.host}/${staging.repo}`, digests } };
+      upsert(ctx, rec);
+      notes.push(`${spec.name}@${rec.digest.slice(0, 19)} ${added}/${digests.length} signed`);
+    }
+    return notes.join(', ');
+  },
+};
+
+export const promoteImagesStep: Step<ReleaseContext> = {
+  name: 'promote-images',
+  skip: (ctx) =>
+    images(ctx).length === 0 ? 'the plan lists no images' : images(ctx).every((i) => !i.promoteTo?.length) ? 'no image lists promoteTo' : undefined,
+  async run(ctx) {
+    const notes: string[] = [];
+    for (const spec of images(ctx).filter((i) => i.promoteTo?.length)) {
+      const rec = recordFor(ctx, spec);
+      const from = stagingHandle(ctx, spec, rec.repository);
+      const tags = (spec.tags ?? []).map((t) => renderTemplate(t, ctx.rp.vars, `images[${spec.name}].tags`));
+      const mutable = (spec.mutableTags ?? []).map((t) => renderTemplate(t, ctx.rp.vars, `images[${spec.name}].mutableTags`));
+      const promoted: NonNullable<ImageRecord['promoted']> = [];
+      for (const dest of spec.promoteTo!) {
+        const to = handleFor(access(ctx), access(ctx).map(dest, 'release'), spec.insecure);
+        const r = await promoteImage({ from, to, digest: rec.digest, tags, mutableTags: mutable });
+        promoted.push({ repository: `${to.client.host}/${to.repo}`, tags: r.tags });
+        notes.push(`${to.client.host}/${to.repo}: ${r.manifests.copied} manifests, ${r.blobs.copied + r.blobs.mounted} blobs copied`);
+      }
+      upsert(ctx, { ...rec, promoted });
+    }
+    return notes.join('; ');
+  },
+};
+
+export const verifyImagesStep: Step<ReleaseContext> = {
+  name: 'verify-images',
+  skip: (ctx) => (images(ctx).length === 0 ? 'the plan lists no images' : !ctx.signer && !ctx.trust.publicKeyPem && !ctx.trust.trustedRoot ? 'nothing to verify images with (no key, no trusted root)' : undefined),
+  async run(ctx) {
+    const pol = ctx.rp.plan.verification ?? {};
+    let checks = 0;
+    for (const spec of images(ctx)) {
+      const rec = recordFor(ctx, spec);
+      const targets = spec.promoteTo?.length ? spec.promoteTo.map((d) => access(ctx).map(d, 'release')) : [access(ctx).map(rec.repository, 'staging')];
+      const verified: NonNullable<ImageRecord['verified']> = [];
+      for (const repository of targets) {
+        const h = handleFor(access(ctx), repository, spec.insecure);
+        const r = await verifyImage({
+          client: h.client,
+          repo: h.repo,
+          ref: rec.digest,
+          expectedDigest: rec.digest,
+          publicKeyPem: ctx.trust.publicKeyPem,
+          trustedRoot: ctx.trust.trustedRoot,
+          policy: { identity: pol.identity, identityRegexp: pol.identityRegexp, issuer: pol.issuer, issuerRegexp: pol.issuerRegexp },
+          platforms: spec.signPlatforms,
+        });
+        const ok = r.checks.filter((c) => c.ok).length;
+        checks += ok;
+        verified.push({ repository, checks: ok });
+      }
+      upsert(ctx, { ...recordFor(ctx, spec), verified });
+    }
+    return `${checks} image signatures verified`;
+  },
+};

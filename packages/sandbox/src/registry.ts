@@ -1,0 +1,116 @@
+// Mock mode's registry (and the tests'): Debian's docker-registry
+// (distribution 2.8) on a free loopback port with filesystem storage.
+// CI installs the Debian package `docker-registry`; tests call
+// registryMissing() and skip with its message when the binary is absent.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CANDIDATES = ['/usr/bin/docker-registry', '/usr/local/bin/docker-registry', '/usr/bin/registry'];
+
+/** Path of the registry binary, or undefined when it is not installed. */
+export function registryBinary(): string | undefined {
+  const env = process.env.OREL_REGISTRY_BIN;
+  if (env) return existsSync(env) ? env : undefined;
+  return CANDIDATES.find((p) => existsSync(p));
+}
+
+/** A skip message for node:test when the binary is missing, else false. */
+export function registryMissing(): string | false {
+  return registryBinary()
+    ? false
+    : 'docker-registry not installed (apt-get install docker-registry, or set OREL_REGISTRY_BIN); CI installs it';
+}
+
+export interface RunningRegistry {
+  /** 127.0.0.1:PORT, as used in image references. */
+  host: string;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** Storage root, for tests that look at what landed on disk. */
+  dir: string;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function ping(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(`${url}/v2/`, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.setTimeout(1000, () => req.destroy());
+  });
+}
+
+function configYaml(port: number, storage: string): string {
+  return [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${storage}`,
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    '',
+  ].join('\n');
+}
+
+/** Starts docker-registry and resolves once `/v2/` answers 200. */
+export async function startRegistry(opts: { timeoutMs?: number; dir?: string } = {}): Promise<RunningRegistry> {
+  const bin = registryBinary();
+  if (!bin) throw new Error(registryMissing() as string);
+  // A given dir persists (the sandbox keeps its images); otherwise a temp dir is removed on close.
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'orel-registry-')));
+  await mkdir(dir, { recursive: true });
+  const port = await freePort();
+  const configFile = join(dir, 'config.yml');
+  await writeFile(configFile, configYaml(port, join(dir, 'storage')));
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(bin, ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr = (stderr + String(d)).slice(-4000);
+  });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const close = async (): Promise<void> => {
+    if (!exited) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+      if (!exited) child.kill('SIGKILL');
+    }
+    if (!opts.dir) await rm(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+  while (Date.now() < deadline) {
+    if (exited) break;
+    if ((await ping(url)) === 200) return { host: `127.0.0.1:${port}`, url, dir, close };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await close();
+  throw new Error(`docker-registry did not answer on ${url}/v2/: ${stderr.trim() || 'no output'}`);
+}

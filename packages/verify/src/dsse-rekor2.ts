@@ -1,0 +1,21 @@
+// Rekor v2 logs a DSSE envelope as hashedrekord 0.0.2 over
+// SHA-256(PAE(payloadType, payload)) ("hashedrekord-over-DSSE", rekor-v2
+// spec §6.1.4); @sigstore/verify 3 compares DSSE entries against
+// SHA-256(payload) only. Accept either digest: both bind the same envelope.
+import { createHash } from 'node:crypto';
+import { dsse } from '@sigstore/core';
+import type { SignedEntity } from '@sigstore/verify';
+
+export function withPaeDigest(entity: SignedEntity, envelope: { payloadType: string; payload: Buffer }): SignedEntity {
+  const paeDigest = createHash('sha256').update(dsse.preAuthEncoding(envelope.payloadType, envelope.payload)).digest();
+  const content = entity.signature;
+  return {
+    ...entity,
+    signature: {
+      signature: content.signature,
+      compareSignature: (s) => content.compareSignature(s),
+      compareDigest: (d) => content.compareDigest(d) || d.equals(paeDigest),
+      verifySignature: (k) => content.verifySignature(k),
+    },
+  };
+}

@@ -1,0 +1,219 @@
+// End-user verification of one downloaded file, as `cosign verify-blob`
+// does it: a Sigstore bundle, a legacy .sig + .cert pair (Kubernetes layout),
+// or a .sig and a public key. Used by `orel verify-blob`, the conformance
+// entrypoint and post-publish verification.
+import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
+import { pem as pemUtil, X509Certificate } from '@sigstore/core';
+import { PolicyError, VerificationError, Verifier, type SignedEntity } from '@sigstore/verify';
+import { OrelError } from '@orel/core';
+import type { VerificationPolicy } from '@orel/plan';
+import { verifyBundle, type CertificateIdentity } from './bundle.js';
+import { identityCheck } from './policy.js';
+import { verifyDigestSignature, verifySigFile } from './signature.js';
+import { parseTrustedRoot, rootTrustMaterial } from './trust.js';
+
+export interface VerifyBlobOptions {
+  /** Artifact name for messages (default: the file path or the digest). */
+  name?: string;
+  /** The artifact file (hashed while streaming, never read whole)... */
+  file?: string;
+  /** ...or its SHA-256 (hex, or "sha256:<hex>"). */
+  sha256?: Buffer | string;
+  /** Sigstore bundle: a path, or the parsed JSON in bundleJson. */
+  bundle?: string;
+  bundleJson?: unknown;
+  /** Legacy layout: <file>.sig (base64 DER) and <file>.cert (base64 of the PEM, or PEM). */
+  signature?: string;
+  certificate?: string;
+  /** PEM public key for key-signed artifacts. */
+  publicKeyPem?: string;
+  /** Identity policy (keyless: required) and requireTlog. */
+  policy?: VerificationPolicy;
+  /** Parsed trusted_root.json (see loadTrustedRoot). */
+  trustedRoot?: unknown;
+}
+
+export interface BlobVerification {
+  signer: 'key' | 'certificate';
+  identity?: { subjectAlternativeName?: string; issuer?: string };
+  tlogEntries: number;
+  timestamps: number;
+  /** Non-fatal caveats (e.g. no transparency-log evidence for a legacy pair). */
+  warnings: string[];
+}
+
+const IN_TOTO = 'application/vnd.in-toto+json';
+const fail = (name: string, msg: string, hint?: string) => new OrelError('VERIFY_FAILED', `${name}: ${msg}`, { hint });
+
+/** Parses "sha256:<hex>" or "<hex>" into 32 bytes; undefined when it is not one. */
+export function parseSha256(value: string): Buffer | undefined {
+  const m = /^(?:sha256:)?([0-9a-fA-F]{64})$/.exec(value.trim());
+  return m ? Buffer.from(m[1], 'hex') : undefined;
+}
+
+export async function sha256File(file: string): Promise<Buffer> {
+  const h = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  } catch (e) {
+    throw new OrelError('USAGE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  return h.digest();
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new OrelError('USAGE', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+}
+
+const summary = (id?: CertificateIdentity) => (id ? { subjectAlternativeName: id.subjectAlternativeName, issuer: id.extensions?.issuer } : undefined);
+
+export async function verifyBlob(opts: VerifyBlobOptions): Promise<BlobVerification> {
+  opts = { ...opts, trustedRoot: opts.trustedRoot === undefined ? undefined : withoutOpenEndedLogs(opts.trustedRoot) };
+  const name = opts.name ?? opts.file ?? 'artifact';
+  const digest =
+    opts.sha256 !== undefined
+      ? Buffer.isBuffer(opts.sha256)
+        ? opts.sha256
+        : (parseSha256(opts.sha256) ?? failUsage(`"${opts.sha256}" is not a sha256 digest`))
+      : opts.file
+        ? await sha256File(opts.file)
+        : failUsage('verify-blob needs the artifact file or its sha256');
+
+  if (opts.bundle !== undefined || opts.bundleJson !== undefined) {
+    let json = opts.bundleJson;
+    if (json === undefined) {
+      const text = await readText(opts.bundle!, 'bundle');
+      try {
+        json = JSON.parse(text);
+      } catch (e) {
+        throw fail(name, `bundle ${opts.bundle} is not JSON: ${(e as Error).message}`);
+      }
+    }
+    return verifyBundleForDigest(name, json, digest, opts);
+  }
+  if (opts.signature && opts.certificate) return verifySigCert(name, digest, opts);
+  if (opts.signature && opts.publicKeyPem) {
+    verifySigFile({ name, sigBase64: (await readText(opts.signature, 'signature')).trim(), sha256: digest, publicKeyPem: opts.publicKeyPem });
+    return { signer: 'key', tlogEntries: 0, timestamps: 0, warnings: [] };
+  }
+  throw new OrelError('USAGE', `${name}: nothing to verify with`, { hint: 'pass --bundle, or --signature with --certificate or --key' });
+}
+
+/**
+ * A log key whose validity has no start cannot bound when it was trusted;
+ * such keys are dropped (trusted for nothing), as the Sigstore clients do.
+ */
+export function withoutOpenEndedLogs(root: unknown): unknown {
+  if (!root || typeof root !== 'object') return root;
+  const r = root as Record<string, unknown>;
+  const keep = (logs: unknown) => (Array.isArray(logs) ? logs.filter((l) => !!l?.publicKey?.validFor?.start) : logs);
+  return { ...r, tlogs: keep(r.tlogs), ctlogs: keep(r.ctlogs) };
+}
+
+function failUsage(msg: string): never {
+  throw new OrelError('USAGE', msg);
+}
+
+async function verifyBundleForDigest(name: string, json: unknown, digest: Buffer, opts: VerifyBlobOptions): Promise<BlobVerification> {
+  let bundle: Bundle;
+  try {
+    bundle = bundleFromJSON(json);
+  } catch (e) {
+    throw fail(name, `not a valid Sigstore bundle: ${(e as Error).message}`);
+  }
+  const keyless = bundle.verificationMaterial.content.$case !== 'publicKey';
+  const checkIdentity = keyless ? identityCheck(opts.policy) : undefined;
+  const isDsse = bundle.content.$case === 'dsseEnvelope';
+  const result = await verifyBundle({
+    name,
+    bundleJson: json,
+    digest: isDsse ? undefined : digest,
+    publicKeyPem: opts.publicKeyPem,
+    trustedRoot: opts.trustedRoot,
+    policy: opts.policy,
+    checkIdentity,
+  });
+  if (bundle.content.$case === 'dsseEnvelope') checkStatementSubject(name, bundle.content.dsseEnvelope, digest);
+  return { signer: result.signer, identity: summary(result.identity), tlogEntries: result.tlogEntries, timestamps: result.timestamps, warnings: [] };
+}
+
+/** DSSE: the envelope signs an in-toto statement; the artifact must be one of its subjects. */
+export function checkStatementSubject(name: string, envelope: { payloadType: string; payload: Buffer }, digest: Buffer): void {
+  if (envelope.payloadType !== IN_TOTO) throw fail(name, `the DSSE envelope holds ${envelope.payloadType}, not an in-toto statement naming the artifact`);
+  let statement: { subject?: { name?: string; digest?: Record<string, string> }[] };
+  try {
+    statement = JSON.parse(envelope.payload.toString('utf8'));
+  } catch {
+    throw fail(name, 'the DSSE payload is not a JSON in-toto statement');
+  }
+  const hex = digest.toString('hex');
+  const subjects = Array.isArray(statement.subject) ? statement.subject : [];
+  if (!subjects.some((s) => typeof s?.digest?.sha256 === 'string' && s.digest.sha256.toLowerCase() === hex)) {
+    throw fail(name, `sha256 ${hex} is not a subject of the attestation (subjects: ${subjects.map((s) => s?.name ?? '?').join(', ') || 'none'})`);
+  }
+}
+
+/**
+ * Legacy pair: the certificate must chain to the trusted root's Fulcio CA,
+ * carry an SCT, satisfy the identity policy, and the signature must verify
+ * over the digest. Without a log entry the signing time is unknown, so the
+ * chain is checked at the certificate's issuance (reported as a warning).
+ */
+async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptions): Promise<BlobVerification> {
+  const check = identityCheck(opts.policy);
+  if (opts.trustedRoot === undefined) throw fail(name, 'a trusted root is needed to verify a certificate', 'pass --trusted-root (default: Sigstore public good)');
+  const sigText = (await readText(opts.signature!, 'signature')).trim();
+  const certText = (await readText(opts.certificate!, 'certificate')).trim();
+  const signature = Buffer.from(sigText, 'base64');
+  const certPem = certText.startsWith('-----BEGIN') ? certText : Buffer.from(certText, 'base64').toString('utf8');
+  let cert: X509Certificate;
+  let notBefore: Date;
+  try {
+    cert = X509Certificate.parse(pemUtil.toDER(certPem));
+    notBefore = new Date(new NodeX509(certPem).validFrom);
+  } catch (e) {
+    throw fail(name, `certificate ${opts.certificate} is not a PEM certificate (nor base64 of one): ${(e as Error).message}`);
+  }
+  const root = parseTrustedRoot(opts.trustedRoot, `${name}: trusted root`);
+  const entity: SignedEntity = {
+    signature: {
+      signature,
+      compareSignature: (s) => s.equals(signature),
+      compareDigest: (d) => d.equals(digest),
+      verifySignature: (key) => verifyDigestSignature(key, digest, signature, 'sha256'),
+    },
+    key: { $case: 'certificate', certificate: cert },
+    // The issuance time stands in for the unknown signing time (chain and CA validity are checked then).
+    timestamps: [
+      {
+        $case: 'transparency-log',
+        tlogEntry: { integratedTime: String(Math.floor(notBefore.getTime() / 1000)), inclusionPromise: { signedEntryTimestamp: Buffer.alloc(0) }, logId: { keyId: Buffer.alloc(0) } } as never,
+      },
+    ],
+    tlogEntries: [],
+  };
+  let signer;
+  try {
+    signer = new Verifier(rootTrustMaterial(root), { tlogThreshold: 0, ctlogThreshold: 1, timestampThreshold: 1 }).verify(entity);
+  } catch (e) {
+    if (e instanceof PolicyError) throw new OrelError('POLICY', `${name}: ${e.message}`, { cause: e });
+    if (e instanceof VerificationError) throw new OrelError('VERIFY_FAILED', `${name}: ${e.message} (${e.code})`, { cause: e });
+    throw fail(name, `signature verification failed: ${(e as Error).message ?? e}`);
+  }
+  check(signer.identity ?? {}, { name, policy: opts.policy });
+  if (opts.policy?.requireTlog) throw fail(name, 'a transparency-log entry is required, and a .sig/.cert pair carries none', 'verify the Sigstore bundle (<file>.sigstore.json) instead');
+  return {
+    signer: 'certificate',
+    identity: summary(signer.identity),
+    tlogEntries: 0,
+    timestamps: 0,
+    warnings: [`${name}: no transparency-log evidence with a .sig/.cert pair; the certificate was checked at its issuance time (${notBefore.toISOString()})`],
+  };
+}

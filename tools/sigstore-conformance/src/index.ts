@@ -1,0 +1,1 @@
+export { run, artifactInput, servicesFromSigningConfig } from './protocol.js';
