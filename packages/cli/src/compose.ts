@@ -4,7 +4,7 @@
 import { ArtifactRegistry, OrelError, type Publisher, type Reporter, type Signer } from '@orel/core';
 import { FileJournal } from '@orel/pipeline';
 import { loadPlan, resolveSecret, type ResolvedPlan, type SignerSpec, type TargetSpec } from '@orel/plan';
-import { FsPublisher, createGitHubPublisher, createSandboxGitHubPublisher, fileUrlToDir, githubToken, resolveGitHubTarget } from '@orel/publish';
+import { FsPublisher, createGcsPublisher, createGitHubPublisher, createSandboxGitHubPublisher, fileUrlToDir, githubToken, resolveGitHubTarget } from '@orel/publish';
 import type { Mode, ReleaseContext, ReleaseReport, Trust } from '@orel/release';
 import { createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair } from '@orel/sign';
 import type { Witness } from '@sigstore/sign';
@@ -63,6 +63,8 @@ async function realPublisher(t: TargetSpec, rp: ResolvedPlan, _reporter: Reporte
         prerelease: rp.plan.release.prerelease === true,
         reporter: _reporter,
       });
+    case 'gs':
+      return createGcsPublisher({ name: t.name, url: t.url, endpoint: t.endpoint, concurrency: t.concurrency });
     // nomock publishers: more schemes are added here.
     default:
       throw new OrelError('PLAN_INVALID', `${rp.file}: target ${t.name}: no publisher for ${scheme}:// URLs in this build`);

@@ -8,6 +8,8 @@ import { checkStagedStep } from './steps/check-staged.js';
 import { checksumStep } from './steps/checksum.js';
 import { discoverStep } from './steps/discover.js';
 import { finalizeStep } from './steps/finalize.js';
+import { markersStep } from './steps/markers.js';
+import { notesStep } from './steps/notes.js';
 import { promoteImagesStep, signImagesStep, verifyImagesStep } from './steps/images.js';
 import { promoteStep } from './steps/promote.js';
 import { publishStep } from './steps/publish.js';
@@ -25,17 +27,16 @@ export const STEPS: Partial<Record<StepName, Step<ReleaseContext>>> = {
   'check-staged': checkStagedStep, // re-hash staged objects against the manifest
   promote: promoteStep, // staging → release targets, exactly the staged bytes
   'promote-images': promoteImagesStep, // copy images + signatures by digest; refuse moved tags
+  notes: notesStep, // VERIFY.md: exact verification commands for this release
   verify: verifyStep, // fetch back as an end user would; digests, checksums, signatures
   'verify-images': verifyImagesStep, // pull from the release registries and verify signatures
+  markers: markersStep, // stable.txt, latest-X.Y.txt: only after verification, never backwards
   finalize: finalizeStep, // publish drafts (GitHub) only after verification passed
 };
 
 /** Builds a stage from the plan's step list (or the defaults). */
 export function buildStage(ctx: ReleaseContext, name: 'stage' | 'release'): Stage<ReleaseContext> {
-  const explicit = ctx.rp.plan.stages?.[name]?.steps !== undefined;
-  // TODO(integration): drop this filter once every default step is registered.
-  const names = stageSteps(ctx.rp.plan, name).filter((s) => explicit || STEPS[s]);
-  const steps = names.map((s) => {
+  const steps = stageSteps(ctx.rp.plan, name).map((s) => {
     const step = STEPS[s];
     if (!step) throw new OrelError('PLAN_INVALID', `${ctx.rp.file}: step "${s}" of stage "${name}" is not available in this build of orel`);
     return step;

@@ -1,0 +1,64 @@
+import { byKind, isBuildOutput, type Artifact } from '@orel/core';
+import { digestFile } from '@orel/manifest';
+import type { Step } from '@orel/pipeline';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ReleaseContext } from '../context.js';
+import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
+import { renderVerifyNotes, type VerifyNotesInput } from '../notes.js';
+import { putOnce } from './publish.js';
+
+export const VERIFY_NOTES_NAME = 'VERIFY.md';
+
+/** Where end users download from, when a target serves over HTTP(S) (GitHub, public URLs). */
+function downloadBase(ctx: ReleaseContext, example: Artifact | undefined): string | undefined {
+  if (!example) return undefined;
+  for (const t of stageTargetNames(ctx)) {
+    const loc = publisherFor(ctx, t).location(keyFor(ctx, t, example));
+    if (/^https?:\/\//.test(loc)) return loc.slice(0, loc.lastIndexOf('/'));
+  }
+  return undefined;
+}
+
+/** The notes' input from the plan and what this release holds. */
+export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
+  const plan = ctx.rp.plan;
+  const signing = plan.signing;
+  const signerType = signing ? plan.signers?.[signing.signer]?.type : undefined;
+  const files = publishable(ctx).filter((a) => a.name !== VERIFY_NOTES_NAME);
+  const sums = ctx.artifacts.list(byKind('checksum')).find((a) => !a.subject && (a.extra?.algorithm === 'sha256' || /256|checksums/i.test(a.name)));
+  const v = plan.verification ?? {};
+  return {
+    release: { name: plan.release.name, version: ctx.rp.vars.version },
+    files: files.map((a) => ({ name: a.name, sha256: a.sha256 })),
+    downloadBase: downloadBase(ctx, ctx.artifacts.list(isBuildOutput)[0]),
+    signing: signing && { mode: signerType === 'keyless' ? 'keyless' : 'key', outputs: signing.outputs, what: signing.what },
+    identity: v.identity,
+    identityRegexp: v.identityRegexp,
+    issuer: v.issuer,
+    issuerRegexp: v.issuerRegexp,
+    publicKeyName: 'cosign.pub',
+    checksumFile: sums?.name,
+    trustedRoot: ctx.trust.trustedRootPath,
+    tlog: signerType === 'keyless' || signing?.transparencyLog === true,
+  };
+}
+
+/** VERIFY.md: the exact, tested commands to verify one downloaded file of this release. */
+export const notesStep: Step<ReleaseContext> = {
+  name: 'notes',
+  skip: (ctx) => (stageTargetNames(ctx).length === 0 ? `stage "${ctx.stage}" names no targets` : undefined),
+  async run(ctx) {
+    const file = join(ctx.workDir, VERIFY_NOTES_NAME);
+    await mkdir(ctx.workDir, { recursive: true });
+    await writeFile(file, renderVerifyNotes(notesInput(ctx)));
+    const d = await digestFile(file);
+    const a: Artifact = { name: VERIFY_NOTES_NAME, kind: 'notes', path: file, ...d };
+    ctx.artifacts.upsert(a);
+    for (const t of stageTargetNames(ctx)) {
+      const p = publisherFor(ctx, t);
+      await putOnce(ctx, t, p, a, (key) => p.put({ key, source: { path: file }, size: a.size, sha256: a.sha256, artifact: a.name }));
+    }
+    return `${VERIFY_NOTES_NAME} for ${ctx.rp.plan.release.name} ${ctx.rp.vars.version}`;
+  },
+};
