@@ -1,32 +1,39 @@
 // `orel release --nomock` to a GitHub release, against the loopback GitHub
 // server: every asset present and byte-identical, the draft published last,
 // a re-run that uploads nothing, and a kill -9 mid-upload that a re-run heals.
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGitHubServer, type GitHubServer } from '@orel/github-server';
-import { errorLines, orel, workspace } from './helpers.js';
+import { errorLines, orel, workspace, type Workspace } from './helpers.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const RUNNER = fileURLToPath(new URL('./run-orel.mjs', import.meta.url));
 
 function githubPlan(yaml: string, endpoint: string): string {
   const target = ['  - name: gh', '    url: github://acme/hello', `    endpoint: ${endpoint}`, '    token: ${env:OREL_TEST_GH_TOKEN}', '    title: "hello {version}"', ''].join('\n');
-  return yaml.replace(/\ntargets:\n/, `\ntargets:\n${target}`).replace(/release:\n    targets: \[release\]/, 'release:\n    targets: [release, gh]');
+  return yaml.replace(/\ntargets:\n/, `\ntargets:\n${target}`).replace(/release:\n {4}targets: \[release\]/, 'release:\n    targets: [release, gh]');
 }
 
 describe('orel release --nomock to a GitHub release', () => {
   let gh: GitHubServer;
   beforeEach(async () => (gh = await startGitHubServer()));
   afterEach(() => gh.close());
-  const ws = workspace({ after });
+  let ws: Workspace;
+  beforeEach((t) => {
+    ws = workspace(t as any);
+    // --nomock signs with the plan's key file: a fresh unencrypted P-256 key.
+    mkdirSync(join(ws.dir, 'keys'), { recursive: true });
+    writeFileSync(join(ws.dir, 'keys/cosign.key'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  });
+  const env = () => ({ OREL_TEST_GH_TOKEN: gh.token, COSIGN_PASSWORD: 'unused-for-unencrypted-keys' });
 
   const release = (plan: string, extra: string[] = []) =>
-    orel(['release', '--plan', plan, '--nomock', '--json', ...extra], { cwd: ws.dir, env: { OREL_TEST_GH_TOKEN: gh.token } });
+    orel(['release', '--plan', plan, '--nomock', '--json', ...extra], { cwd: ws.dir, env: env() });
 
   test('publishes every asset byte for byte, the draft last; a re-run uploads nothing', async () => {
     const plan = ws.variant('gh1.yaml', (y) => githubPlan(y, gh.url));
@@ -37,6 +44,7 @@ describe('orel release --nomock to a GitHub release', () => {
     assert.equal(rel.draft, false);
     assert.equal(rel.tag_name, 'v1.2.0');
     assert.equal(rel.name, 'hello 1.2.0');
+    assert.match(rel.body, /# Verifying hello 1\.2\.0/, 'VERIFY.md is in the release body');
     const assets = gh.assets('acme', 'hello', rel.id);
     // Byte-identical to the release target's copy (which the skeleton e2e checks independently).
     const dir = join(ws.dir, 'out/release/release/v1.2.0');
@@ -52,7 +60,7 @@ describe('orel release --nomock to a GitHub release', () => {
 
     const before = gh.requests.length;
     const again = await release(plan);
-    assert.equal(again.status, 0, errorLines(again.stderr));
+    assert.equal(again.status, 0, errorLines(again.stderr) + again.stderr.slice(-3000));
     assert.deepEqual(gh.requests.slice(before).filter((r) => r.method !== 'GET'), [], 'a re-run writes nothing');
   });
 
@@ -61,7 +69,7 @@ describe('orel release --nomock to a GitHub release', () => {
     gh.faults.stallMidUpload(1);
     const child = spawn(process.execPath, ['--conditions=development', '--import', import.meta.resolve('tsx'), RUNNER, 'release', '--plan', plan, '--nomock'], {
       cwd: ws.dir,
-      env: { ...process.env, OREL_TEST_GH_TOKEN: gh.token, METADATA_SERVER_DETECTION: 'none' },
+      env: { ...process.env, ...env(), METADATA_SERVER_DETECTION: 'none' },
       stdio: 'ignore',
     });
     const exited = new Promise<void>((r) => child.on('exit', () => r()));

@@ -111,6 +111,6 @@ export function snapshot(dir: string): Map<string, FileState> {
 export function errorLines(stderr: string): string {
   return stderr
     .split('\n')
-    .filter((l) => /^(error|hint|  - )/.test(l))
+    .filter((l) => /^(error|hint| {2}- )/.test(l))
     .join('\n');
 }

@@ -157,7 +157,7 @@ describe('plan commands', { concurrency: 2 }, () => {
     const schema = r.json();
     assert.match(schema.$schema, /json-schema\.org/);
     const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-    const quickstart = parseYaml(readFileSync(ws.plan, 'utf8'));
+    const quickstart = parseYaml(readFileSync(ws.plan, 'utf8')) as Record<string, unknown>;
     assert.ok(validate(quickstart), JSON.stringify(validate.errors));
     // Typos must not be silently ignored by editors either.
     assert.equal(validate({ ...quickstart, artifact: quickstart.artifacts }), false);

@@ -23,7 +23,7 @@
 
 export const DIGEST_BUFFER_SIZE = 1024 * 1024;
 /** Slots in the shared ring of a split digest. */
-export const RING_SLOTS = 4;
+export const RING_SLOTS = 16;
 
 export const DIGEST_WORKER_SOURCE = `
 'use strict';

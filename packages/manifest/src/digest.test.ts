@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { digestFile, digestFiles, scheduleDigests } from './digest.js';
-import { DIGEST_BUFFER_SIZE, RING_SLOTS } from './digest-worker-source.js';
+import { DigestPool, digestFile, digestFiles, scheduleDigests } from './digest.js';
+import { DIGEST_BUFFER_SIZE } from './digest-worker-source.js';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
@@ -19,8 +19,8 @@ function fixture(t: { after: (fn: () => void) => void }): { dir: string; files: 
     abc: Buffer.from('abc'),
     'exact-buffer': randomBytes(DIGEST_BUFFER_SIZE),
     'two-and-a-half-buffers': randomBytes(DIGEST_BUFFER_SIZE * 2 + DIGEST_BUFFER_SIZE / 2 + 1),
-    // More chunks than the split ring has slots, so the ring wraps around.
-    'ring-wraps': randomBytes(DIGEST_BUFFER_SIZE * (RING_SLOTS + 1) + 12345),
+    // Big enough to be split over two workers by default.
+    big: randomBytes(DIGEST_BUFFER_SIZE * 5 + 12345),
   };
   const files: Record<string, string> = {};
   for (const [name, data] of Object.entries(contents)) {
@@ -64,7 +64,7 @@ test('digestFile and digestFiles (workers and in-thread) agree with node crypto 
   assert.deepEqual(await digestFiles(paths, 4, { workers: 0 }), expected, 'calling thread');
   assert.deepEqual(await digestFiles(paths, 4, { workers: 2, split: 'always' }), expected, 'split over two workers');
   assert.deepEqual(await digestFiles(paths, 4, { workers: 2, split: 'never' }), expected, 'whole files only');
-  assert.deepEqual(await digestFiles([files['ring-wraps']], 4), [expected[paths.indexOf(files['ring-wraps'])]], 'one big file');
+  assert.deepEqual(await digestFiles([files.big], 4, { workers: 2 }), [expected[paths.indexOf(files.big)]], 'one big file');
   assert.deepEqual(await digestFiles(paths, 4), expected, 'default choice');
   assert.deepEqual(await digestFiles([], 4), []);
   if (!hasOpenssl) return t.diagnostic('openssl not installed: skipped the openssl cross-check');
@@ -73,6 +73,18 @@ test('digestFile and digestFiles (workers and in-thread) agree with node crypto 
       const out = execFileSync('openssl', ['dgst', `-${alg}`, '-r', p], { encoding: 'utf8' });
       assert.equal(out.split(' ')[0], expected[i][alg], `${alg} of ${p}`);
     }
+  }
+});
+
+test('split digests through a tiny shared ring that wraps around many times', async (t) => {
+  const { files } = fixture(t);
+  const pool = new DigestPool(2, { slots: 2, slotSize: 64 * 1024 + 3 });
+  try {
+    for (const p of Object.values(files)) assert.deepEqual(await pool.digestSplit(p), nodeDigest(p), p);
+    await assert.rejects(pool.digestSplit(files.abc + '.missing'), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+    assert.deepEqual(await pool.digestSplit(files.abc), nodeDigest(files.abc), 'the pool still works after a failure');
+  } finally {
+    await pool.close();
   }
 });
 

@@ -31,7 +31,7 @@ export interface DigestFilesOptions {
 }
 
 /** Below this many bytes in total, starting workers costs more than it saves. */
-const WORKER_THRESHOLD_BYTES = 16 * 1024 * 1024;
+const WORKER_THRESHOLD_BYTES = 32 * 1024 * 1024;
 
 /**
  * Digests one file on the calling thread. Two buffers alternate so that the
@@ -168,7 +168,11 @@ export class DigestPool {
   private broken: Error | undefined;
   private ring: { data: SharedArrayBuffer; ctrl: SharedArrayBuffer; slots: number } | undefined;
 
-  constructor(size: number) {
+  /** `ring` sizes the shared buffers of split digests (tests use tiny ones to exercise wrap-around). */
+  constructor(
+    size: number,
+    private readonly ringShape = { slots: RING_SLOTS, slotSize: DIGEST_BUFFER_SIZE },
+  ) {
     for (let i = 0; i < Math.max(1, size); i++) {
       // execArgv: [] keeps the worker plain node (no tsx loader), so it starts fast.
       const worker = new Worker(DIGEST_WORKER_SOURCE, {
@@ -201,11 +205,8 @@ export class DigestPool {
    */
   async digestSplit(path: string): Promise<FileDigest> {
     if (this.workers.length < 2) return this.digest(path);
-    this.ring ??= {
-      data: new SharedArrayBuffer(RING_SLOTS * DIGEST_BUFFER_SIZE),
-      ctrl: new SharedArrayBuffer(4 * (3 + RING_SLOTS)),
-      slots: RING_SLOTS,
-    };
+    const { slots, slotSize } = this.ringShape;
+    this.ring ??= { data: new SharedArrayBuffer(slots * slotSize), ctrl: new SharedArrayBuffer(4 * (3 + slots)), slots };
     new Int32Array(this.ring.ctrl).fill(0);
     const [reader, hasher] = [...this.workers].sort((a, b) => a.busy - b.busy);
     const read = this.send<{ size: number; sha256: string }>(reader, { op: 'read', path, ring: this.ring }, path);

@@ -1,6 +1,6 @@
 // Filesystem target: writes the layout under a directory. Used for file://
 // targets (NFS mounts, artifact staging dirs) and as the mock-mode sandbox.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -65,7 +65,8 @@ export class FsPublisher implements Publisher, Promoter {
     await mkdir(dirname(dest), { recursive: true });
     // Write to a temp file, check the digest, then move into place: a crash
     // never leaves a half-written file at a released path.
-    const tmp = `${dest}.orel-${process.pid}-${Date.now()}.tmp`;
+    // Unique per call: concurrent puts of one key must not share (or delete) a temp file.
+    const tmp = `${dest}.orel-${process.pid}-${randomUUID()}.tmp`;
     const h = createHash('sha256');
     const src = 'path' in req.source ? createReadStream(req.source.path, { highWaterMark: 1 << 20 }) : Readable.from([req.source.data]);
     try {
@@ -86,7 +87,9 @@ export class FsPublisher implements Publisher, Promoter {
       try {
         await link(tmp, dest);
       } catch (e: any) {
-        if (e?.code === 'EEXIST') return this.put(req);
+        // Awaited here, not returned bare: the finally below awaits, and a bare
+        // rejected promise would go unhandled meanwhile (a crash under node's default).
+        if (e?.code === 'EEXIST') return await this.put(req);
         throw e;
       }
       return { status: 'created', location: dest };

@@ -137,3 +137,9 @@ describe('VERIFY.md', () => {
     assert.deepEqual(shellWords(`x ${shq("it's here")}`), ['x', "it's here"]);
   });
 });
+
+describe('VERIFY.md determinism', () => {
+  it('does not depend on the order of the files', () => {
+    assert.equal(renderVerifyNotes({ ...keyless, files: [...keyless.files].reverse() }), renderVerifyNotes(keyless));
+  });
+});

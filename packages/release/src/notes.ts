@@ -19,7 +19,7 @@ export type NotesSignOutput = 'bundle' | 'sig' | 'cert';
 
 export interface VerifyNotesInput {
   release: { name: string; version: string };
-  /** Every published file with its sha256 (the table at the end; the first plain file is the example). */
+  /** Every published file with its sha256 (the table at the end, sorted; the first plain file is the example). */
   files: { name: string; sha256: string }[];
   /** Where files download from (e.g. https://github.com/o/r/releases/download/v1.2.0). */
   downloadBase?: string;
@@ -74,7 +74,9 @@ export function verifyCommands(i: VerifyNotesInput, signed: string): { orel: str
   return out;
 }
 
-export function renderVerifyNotes(i: VerifyNotesInput): string {
+export function renderVerifyNotes(input: VerifyNotesInput): string {
+  // Sorted, so a re-run (artifacts from the stage manifest) writes the same bytes as the first run.
+  const i = { ...input, files: [...input.files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
   const sums = i.checksumFile ?? 'SHA256SUMS';
   const hasSums = i.files.some((f) => f.name === sums);
   const example = i.files.find((f) => !DERIVED.test(f.name))?.name ?? i.files[0]?.name ?? 'FILE';

@@ -1,4 +1,4 @@
-export { startSandboxSigstore, TRUSTED_ROOT_FILE } from './sigstore.js';
+export { startSandboxSigstore, SANDBOX_LOG_ORIGIN, TRUSTED_ROOT_FILE } from './sigstore.js';
 export type { SandboxSigstore, SandboxSigstoreOptions } from './sigstore.js';
 export type { FaultPlan, Faults, SigstoreService } from './faults.js';
 export { mintSandboxToken } from './token.js';

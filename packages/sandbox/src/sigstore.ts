@@ -44,6 +44,8 @@ export interface SandboxSigstore {
 }
 
 export const TRUSTED_ROOT_FILE = 'trusted_root.json';
+/** Stable name of the sandbox's Rekor in checkpoints and trusted_root.json (not where it listens). */
+export const SANDBOX_LOG_ORIGIN = 'https://rekor.orel-sandbox.invalid';
 const ROUTES: Record<SigstoreService, string> = { fulcio: '/fulcio', rekor: '/rekor', tsa: '/tsa' };
 const REKOR_ENTRY = /^\/rekor\/api\/v1\/log\/entries\/([0-9a-f]{16,})$/;
 
@@ -117,7 +119,9 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
     const { state, fresh } = await loadOrCreateState(opts.dir);
     const ctlog = await initializeCTLog(state.keys.ctlog);
     const ca = (await initializeCA(state.keys.fulcio, ctlog)) as any;
-    const tlog = await initializeTLog(urls.rekor, state.keys.rekor);
+    // The log's checkpoint origin must appear in the trusted root's baseUrl; the
+    // port changes every start, so the log carries a stable logical name.
+    const tlog = await initializeTLog(SANDBOX_LOG_ORIGIN, state.keys.rekor);
     const tsa = (await initializeTSA(state.keys.tsa)) as any;
     // The mock makes new root certificates on every start; put back the persisted ones (same keys, same names).
     if (state.certs.fulcioRoot) ca.root = new ca.root.constructor(state.certs.fulcioRoot);
@@ -140,7 +144,7 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
     const trustedRoot = buildTrustedRoot({
       validFrom: new Date(Math.floor(Date.parse(state.createdAt) / 60_000) * 60_000 - 60_000),
       fulcioUrl: urls.fulcio,
-      rekorUrl: urls.rekor,
+      rekorUrl: SANDBOX_LOG_ORIGIN,
       tsaUrl: urls.tsa,
       fulcioRoot: state.certs.fulcioRoot!,
       ctlogKey: state.keys.ctlog.publicKey,

@@ -16,7 +16,7 @@ export interface SignArtifactsOptions {
   artifacts: Artifact[];
   signer: Signer;
   outputs: OutputKind[];
-  /** Transparency log / timestamp witnesses (@sigstore/sign RekorWitness, TSAWitness); they feed bundles only. */
+  /** Transparency log / timestamp witnesses (@sigstore/sign RekorWitness, TSAWitness); they run for every signature. */
   witnesses?: Witness[];
   workDir: string;
   /** Signatures in flight (default 8). */
@@ -83,11 +83,17 @@ async function signOne(a: Artifact, opts: SignArtifactsOptions): Promise<Artifac
   let files: { name: string; kind: Artifact['kind']; bytes: Buffer }[];
   try {
     const result = await opts.signer.signDigest(digest, algorithm);
+    // Witnesses (Rekor, TSA) run even when no bundle file is asked for: a
+    // keyless .sig + .cert is only checkable once its entry is in the log.
+    const bundle =
+      opts.outputs.includes('bundle') || (opts.witnesses?.length ?? 0) > 0
+        ? await buildMessageBundle({ digest, algorithm, result, witnesses: opts.witnesses })
+        : undefined;
     files = [];
     for (const output of opts.outputs) {
       const bytes =
         output === 'bundle'
-          ? serializeBundle(await buildMessageBundle({ digest, algorithm, result, witnesses: opts.witnesses }))
+          ? serializeBundle(bundle!)
           : output === 'sig'
             ? sigFileBytes(result)
             : certFileBytes(result); // key signers have no certificate: nothing to write

@@ -1,7 +1,7 @@
 // Where a keyless verification's trusted root comes from: a trusted_root.json
 // file, the Sigstore public-good root embedded in this package (offline: no
 // TUF fetch), or the mock-mode sandbox's root.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,9 @@ export async function loadTrustedRoot(spec: string | undefined, opts: { sandboxD
   let file: string;
   if (spec === SANDBOX) {
     if (!opts.sandboxDir) throw new OrelError('USAGE', 'the sandbox trusted root was asked for but no sandbox directory is known', { hint: 'pass the sandbox directory or a trusted_root.json path' });
-    file = join(opts.sandboxDir, 'trusted_root.json');
+    // The CLI's sandbox keeps Sigstore under sigstore/; a bare sandbox dir holds the file itself.
+    const nested = join(opts.sandboxDir, 'sigstore', 'trusted_root.json');
+    file = existsSync(nested) ? nested : join(opts.sandboxDir, 'trusted_root.json');
   } else {
     file = isAbsolute(spec) ? spec : resolve(opts.baseDir ?? process.cwd(), spec);
   }

@@ -28,6 +28,9 @@ export interface VerifyBlobOptions {
   /** Legacy layout: <file>.sig (base64 DER) and <file>.cert (base64 of the PEM, or PEM). */
   signature?: string;
   certificate?: string;
+  /** The same pair as contents (post-publish verification reads them from the target). */
+  signatureText?: string;
+  certificateText?: string;
   /** PEM public key for key-signed artifacts. */
   publicKeyPem?: string;
   /** Identity policy (keyless: required) and requireTlog. */
@@ -98,7 +101,7 @@ export async function verifyBlob(opts: VerifyBlobOptions): Promise<BlobVerificat
     }
     return verifyBundleForDigest(name, json, digest, opts);
   }
-  if (opts.signature && opts.certificate) return verifySigCert(name, digest, opts);
+  if ((opts.signature || opts.signatureText) && (opts.certificate || opts.certificateText)) return verifySigCert(name, digest, opts);
   if (opts.signature && opts.publicKeyPem) {
     verifySigFile({ name, sigBase64: (await readText(opts.signature, 'signature')).trim(), sha256: digest, publicKeyPem: opts.publicKeyPem });
     return { signer: 'key', tlogEntries: 0, timestamps: 0, warnings: [] };
@@ -169,8 +172,8 @@ export function checkStatementSubject(name: string, envelope: { payloadType: str
 async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptions): Promise<BlobVerification> {
   const check = identityCheck(opts.policy);
   if (opts.trustedRoot === undefined) throw fail(name, 'a trusted root is needed to verify a certificate', 'pass --trusted-root (default: Sigstore public good)');
-  const sigText = (await readText(opts.signature!, 'signature')).trim();
-  const certText = (await readText(opts.certificate!, 'certificate')).trim();
+  const sigText = (opts.signatureText ?? (await readText(opts.signature!, 'signature'))).trim();
+  const certText = (opts.certificateText ?? (await readText(opts.certificate!, 'certificate'))).trim();
   const signature = Buffer.from(sigText, 'base64');
   const certPem = certText.startsWith('-----BEGIN') ? certText : Buffer.from(certText, 'base64').toString('utf8');
   let cert: X509Certificate;

@@ -1,6 +1,6 @@
 import { OrelError, isBuildOutput, mapLimit, type Artifact, type Publisher } from '@orel/core';
 import type { Step } from '@orel/pipeline';
-import { checkChecksumFile, verifyBundle, verifyDigests, verifySigFile } from '@orel/verify';
+import { checkChecksumFile, identityCheck, verifyBundle, verifyDigests, verifySigFile } from '@orel/verify';
 import { createHash } from 'node:crypto';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, reportEntry, stageTargetNames } from '../helpers.js';
@@ -31,6 +31,8 @@ async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer,
       publicKeyPem: ctx.trust.publicKeyPem,
       trustedRoot: ctx.trust.trustedRoot,
       policy,
+      // Keyless bundles only: the plan's identity policy (missing policy = POLICY error).
+      checkIdentity: (id, c) => identityCheck(policy)(id, c),
     });
   } else if (a.kind === 'signature' && ctx.trust.publicKeyPem) {
     verifySigFile({ name: subject.name, sigBase64: content.toString('utf8'), sha256: subject.sha256, publicKeyPem: ctx.trust.publicKeyPem });
@@ -50,9 +52,9 @@ async function verifySigCertPair(ctx: ReleaseContext, subject: Artifact, sig: Bu
   }
   await verify.verifyBlob({
     name: subject.name,
-    digest: Buffer.from(subject.sha256, 'hex'),
-    signature: sig.toString('utf8'),
-    certificate: cert.toString('utf8'),
+    sha256: Buffer.from(subject.sha256, 'hex'),
+    signatureText: sig.toString('utf8'),
+    certificateText: cert.toString('utf8'),
     trustedRoot: ctx.trust.trustedRoot,
     policy: ctx.rp.plan.verification,
   });
