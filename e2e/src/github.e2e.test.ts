@@ -16,7 +16,9 @@ const RUNNER = fileURLToPath(new URL('./run-orel.mjs', import.meta.url));
 
 function githubPlan(yaml: string, endpoint: string): string {
   const target = ['  - name: gh', '    url: github://acme/hello', `    endpoint: ${endpoint}`, '    token: ${env:OREL_TEST_GH_TOKEN}', '    title: "hello {version}"', ''].join('\n');
-  return yaml.replace(/\ntargets:\n/, `\ntargets:\n${target}`).replace(/release:\n {4}targets: \[release\]/, 'release:\n    targets: [release, gh]');
+  // Key-signed (keyless --nomock would need public-good Sigstore), then the GitHub target.
+  const signing = ['signers:', '  release-key:', '    type: key', '    key: keys/cosign.key', '', 'signing:', '  signer: release-key', '  what: artifacts', '  outputs: [bundle, sig]', ''].join('\n');
+  return yaml.replace(/\nsigners:\n[\s\S]*?\ntargets:\n/, `\n${signing}\ntargets:\n${target}`).replace(/release:\n {4}targets: \[release\]/, 'release:\n    targets: [release, gh]');
 }
 
 describe('orel release --nomock to a GitHub release', () => {

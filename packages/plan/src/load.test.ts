@@ -6,7 +6,7 @@ import { isOrelError, OrelError, redact } from '@orel/core';
 import { loadPlan, parsePlan, resolveSecret, stageSteps } from './index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
-const quickstart = fileURLToPath(new URL('../../../examples/quickstart/release.yaml', import.meta.url));
+const quickstart = fileURLToPath(new URL('../../../examples/quickstart/release-key.yaml', import.meta.url));
 
 /** Runs fn, asserts an OrelError with `code`, and returns it. */
 async function orelError(code: string, fn: () => unknown): Promise<OrelError> {
@@ -23,7 +23,7 @@ async function orelError(code: string, fn: () => unknown): Promise<OrelError> {
 const minimal = (extra = '') =>
   `apiVersion: orel.dev/v1\nrelease:\n  name: hello\n  version: 1.2.3\ntargets:\n  - name: out\n    url: file://out\n${extra}`;
 
-test('the quickstart plan loads without the signer password', async () => {
+test('the key-signed quickstart plan loads without the signer password', async () => {
   const rp = await loadPlan(quickstart, { env: {}, buildId: 'b1' });
   assert.equal(rp.file, quickstart);
   assert.equal(rp.dir, fileURLToPath(new URL('../../../examples/quickstart', import.meta.url)));
@@ -34,7 +34,7 @@ test('the quickstart plan loads without the signer password', async () => {
   // Secret fields keep their reference for resolveSecret.
   assert.equal((rp.plan.signers?.['release-key'] as { password?: string }).password, '${env:COSIGN_PASSWORD}');
   assert.deepEqual(rp.plan.stages?.release?.targets, ['release']);
-  assert.deepEqual(stageSteps(rp.plan, 'stage'), ['discover', 'checksum', 'sign', 'publish', 'record', 'verify']);
+  assert.deepEqual(stageSteps(rp.plan, 'stage'), ['discover', 'checksum', 'sign', 'sign-images', 'publish', 'record', 'verify']);
   assert.equal(stageSteps(rp.plan, 'release')[0], 'check-staged');
 });
 
@@ -136,7 +136,7 @@ test('resolveSecret resolves at adapter time and registers the value for redacti
   const where = 'signers.release-key.password';
   const value = '${env:COSIGN_PASSWORD}';
   const e = await orelError('PLAN_VARIABLE', () => resolveSecret(rp, value, where, {}));
-  assert.match(e.message, /release\.yaml: signers\.release-key\.password: environment variable COSIGN_PASSWORD is not set/);
+  assert.match(e.message, /release-key\.yaml: signers\.release-key\.password: environment variable COSIGN_PASSWORD is not set/);
   assert.match(e.hint ?? '', /export COSIGN_PASSWORD=/);
 
   const secret = 'correct-horse-battery-staple-1';
@@ -198,4 +198,11 @@ test('a signer without a type and bad names are reported plainly', async () => {
     'r.yaml:8:13: variables["1x"]: invalid name "1x": variable names use letters, digits and "_", not starting with a digit',
     'r.yaml:10:3: signers.k: missing required key "type" (one of key, kms, pkcs11, keyless)',
   ]);
+});
+
+test('a keyless signer without an identity policy is refused, naming the signer', async () => {
+  const text = minimal('signers:\n  sigstore:\n    type: keyless\nsigning:\n  signer: sigstore\n  what: artifacts\n  outputs: [bundle]\n');
+  const e = await orelError('PLAN_INVALID', () => parsePlan(text, 'r.yaml', { env: {} }));
+  assert.match(e.message, /keyless signer "sigstore" needs verification\.identity/);
+  assert.match(e.message, /needs verification\.issuer/);
 });

@@ -42,6 +42,15 @@ export function semanticProblems(ctx: SourceCtx, plan: Plan): Problem[] {
     } else if (spec.type !== 'keyless') {
       const i = plan.signing.outputs.indexOf('cert');
       if (i >= 0) out.push(problem(ctx, ['signing', 'outputs', i], `"cert" needs a keyless signer, but "${name}" is a ${spec.type} signer (a key has no certificate; use sig or bundle)`));
+    } else {
+      // Keyless signatures prove who signed only against an identity policy.
+      const v = plan.verification ?? {};
+      if (!v.identity && !v.identityRegexp) {
+        out.push(problem(ctx, plan.verification ? ['verification'] : ['signing', 'signer'], `keyless signer "${name}" needs verification.identity (or identityRegexp): the certificate identity users must check, e.g. the release workflow's URL`));
+      }
+      if (!v.issuer && !v.issuerRegexp) {
+        out.push(problem(ctx, plan.verification ? ['verification'] : ['signing', 'signer'], `keyless signer "${name}" needs verification.issuer (or issuerRegexp): the OIDC issuer users must check, e.g. https://token.actions.githubusercontent.com`));
+      }
     }
   }
 
