@@ -57,11 +57,15 @@ export interface Workspace {
   variant(name: string, edit: (yaml: string) => string): string;
 }
 
-/** A private copy of the quickstart plan and its dist/ in a temp dir, removed after the test. */
-export function workspace(t: { after: (fn: () => void) => void }): Workspace {
+/**
+ * A private copy of a quickstart plan (as release.yaml) and its dist/ in a
+ * temp dir, removed after the test. Default: the key-signed variant
+ * (release-key.yaml); `release.yaml` is the keyless one.
+ */
+export function workspace(t: { after: (fn: () => void) => void }, from = 'release-key.yaml'): Workspace {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'orel-e2e-')));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  cpSync(join(QUICKSTART, 'release.yaml'), join(dir, 'release.yaml'));
+  cpSync(join(QUICKSTART, from), join(dir, 'release.yaml'));
   cpSync(join(QUICKSTART, 'dist'), join(dir, 'dist'), { recursive: true });
   const plan = join(dir, 'release.yaml');
   return {

@@ -9,6 +9,7 @@ import type { Mode, ReleaseContext, ReleaseReport, Trust } from '@orel/release';
 import { createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair } from '@orel/sign';
 import type { Witness } from '@sigstore/sign';
 import { realKeylessSetup, sandboxKeylessSetup } from './keyless-setup.js';
+import { keyTransparencyLog } from './transparency-log.js';
 import { registryAccess, sandboxMapping, type RegistryAccess } from '@orel/oci';
 import { startRegistry } from '@orel/sandbox';
 import { existsSync } from 'node:fs';
@@ -189,6 +190,11 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
     const spec = rp.plan.signers![signerName]!;
     setup = mode === 'mock' ? await sandboxSigner(signerName, spec, rp, sandboxDir) : await realSigner(signerName, spec, rp);
     if (setup.close) closers.push(setup.close);
+    const log = await keyTransparencyLog(rp, mode, sandboxDir);
+    if (log) {
+      setup = { ...setup, witnesses: [...setup.witnesses, ...log.witnesses], trust: { ...setup.trust, ...log.trust } };
+      if (log.close) closers.push(log.close);
+    }
     if (setup.signer.close) closers.push(() => setup!.signer.close!());
   }
 

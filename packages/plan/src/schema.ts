@@ -167,7 +167,8 @@ export const planSchema = {
         }),
         minItems: 1, uniqueItems: true,
       },
-      transparencyLog: bool('Upload key-signed entries to Rekor as well (keyless always does).'),
+      transparencyLog: bool('Upload key-signed entries to Rekor as well (keyless always does); verification then requires them.'),
+      rekor: str('Rekor URL for key-signed entries (default: public-good Rekor; mock mode: the sandbox Rekor).', { pattern: '^https?://' }),
       concurrency: concurrency('Signatures in flight (default 8).'),
     }, ['signer', 'what', 'outputs']),
     targets: {

@@ -135,8 +135,10 @@ export interface SigningSection {
   what: 'artifacts' | 'checksums';
   /** bundle: <file>.sigstore.json; sig: <file>.sig (base64 DER); cert: <file>.cert (keyless only). */
   outputs: SignOutput[];
-  /** Upload key-signed entries to Rekor as well (keyless always does). */
+  /** Upload key-signed entries to Rekor as well (keyless always does); verification then requires them. */
   transparencyLog?: boolean;
+  /** Rekor URL for key-signed entries (default: public-good Rekor; mock mode: the sandbox Rekor). */
+  rekor?: string;
   /** Signatures in flight (default 8). */
   concurrency?: number;
 }

@@ -1,9 +1,10 @@
 // orel plan validate | show | schema
-import { ArtifactRegistry, LineReporter } from '@orel/core';
-import { discover } from '@orel/manifest';
-import { loadPlan, planSchema } from '@orel/plan';
+import { ArtifactRegistry, LineReporter, OrelError } from '@orel/core';
+import { discover, findFiles } from '@orel/manifest';
+import { checkPlanGitHubLimits, loadPlan, planSchema } from '@orel/plan';
 import { keyFor, type ReleaseContext } from '@orel/release';
 import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openSession, type GlobalOptions } from '../compose.js';
 import { printError } from '../output.js';
@@ -13,17 +14,24 @@ async function validate(opts: GlobalOptions): Promise<number> {
     const rp = await loadPlan(resolve(opts.plan));
     for (const w of rp.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
     const p = rp.plan;
+    // Globs are expanded (names and sizes, no hashing): a set matching nothing
+    // fails here, and GitHub's hard limits are checked before any upload.
+    const files = p.artifacts ? await findFiles(p.artifacts, rp.dir, rp.vars) : [];
+    const sized = await Promise.all(files.map(async (f) => ({ name: f.name, size: (await stat(f.path)).size })));
+    const limits = checkPlanGitHubLimits(p, sized);
+    if (limits.length) throw new OrelError('LIMIT', `${rp.file}: a GitHub target's limits would be exceeded`, { details: limits });
     const summary = {
       plan: rp.file,
       valid: true,
       release: { name: p.release.name, version: rp.vars.version },
       artifactSets: p.artifacts?.sets.length ?? 0,
+      files: files.length,
       images: p.images?.length ?? 0,
       targets: p.targets.map((t) => `${t.name} (${t.url})`),
       signer: p.signing ? `${p.signing.signer} (${p.signers?.[p.signing.signer]?.type})` : 'none',
     };
     if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-    else process.stdout.write(`${rp.file}: valid — ${summary.release.name} ${summary.release.version}, ${summary.artifactSets} artifact sets, targets ${summary.targets.join(', ')}, signer ${summary.signer}\n`);
+    else process.stdout.write(`${rp.file}: valid — ${summary.release.name} ${summary.release.version}, ${summary.artifactSets} artifact sets (${summary.files} files), targets ${summary.targets.join(', ')}, signer ${summary.signer}\n`);
     return 0;
   } catch (e) {
     return printError(e);

@@ -18,11 +18,17 @@ async function fetchChecked(p: Publisher, key: string, a: Artifact): Promise<Buf
   return buf;
 }
 
+/** The plan's policy; a plan that logs key-signed entries also requires them. */
+function verificationPolicy(ctx: ReleaseContext) {
+  const v = ctx.rp.plan.verification ?? {};
+  return { ...v, requireTlog: v.requireTlog ?? ctx.rp.plan.signing?.transparencyLog };
+}
+
 /** Checks one signature-ish artifact's content against its subject. */
 async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer, fetch: (name: string) => Promise<Buffer>): Promise<void> {
   const subject = a.subject ? ctx.artifacts.get(a.subject) : undefined;
   if (!subject) throw new OrelError('VERIFY_FAILED', `${a.name}: its subject ${a.subject ?? '(none)'} is not part of the release`);
-  const policy = ctx.rp.plan.verification;
+  const policy = verificationPolicy(ctx);
   if (a.kind === 'bundle') {
     await verifyBundle({
       name: subject.name,
@@ -56,7 +62,7 @@ async function verifySigCertPair(ctx: ReleaseContext, subject: Artifact, sig: Bu
     signatureText: sig.toString('utf8'),
     certificateText: cert.toString('utf8'),
     trustedRoot: ctx.trust.trustedRoot,
-    policy: ctx.rp.plan.verification,
+    policy: verificationPolicy(ctx),
   });
 }
 
