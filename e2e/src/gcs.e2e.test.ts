@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGcsServer, type GcsServer } from '@orel/gcs-server';
@@ -77,6 +77,21 @@ describe('orel stage / release --nomock to GCS', () => {
     assert.equal(again.status, 0, errorLines(again.stderr));
     assert.deepEqual(generations('orel-staging'), before.stage, 'a re-run changes no staged generation');
     assert.deepEqual(generations('orel-release'), before.release, 'a re-run changes no released generation');
+  });
+
+  test('with a publicUrl, verification downloads over HTTP as an end user would, and catches a changed object', async () => {
+    const base = readFileSync(gcsPlan(ws, 'gcs-public-base.yaml', gcs.url, 'b1'), 'utf8');
+    const plan = join(ws.dir, 'gcs-public.yaml');
+    writeFileSync(plan, base.replace('url: gs://orel-release\n', `url: gs://orel-release\n    publicUrl: ${gcs.url}/orel-release/{path}\n`));
+    const released = await run('release', plan);
+    assert.equal(released.status, 0, errorLines(released.stderr) + released.stderr.slice(-3000));
+    const plainGets = gcs.stats.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/orel-release/release/v1.2.0/'));
+    assert.ok(plainGets.length >= 10, `public downloads: ${plainGets.length}`);
+    // Someone replaces a released object behind orel's back: verify names it.
+    gcs.putObject('orel-release', 'release/v1.2.0/hello-linux-amd64', 'not the released bytes');
+    const verified = await run('verify', plan);
+    assert.equal(verified.status, 3, verified.stderr);
+    assert.match(verified.stderr, /hello-linux-amd64 \(http:\/\/127\.0\.0\.1:\d+\/orel-release\/release\/v1\.2\.0\/hello-linux-amd64\)/);
   });
 
   test('a tampered staged object stops the release, naming it', async () => {

@@ -8,7 +8,8 @@ import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleFromJSON } from '@sigstore/bundle';
-import { Verifier, toSignedEntity, type TrustMaterial } from '@sigstore/verify';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { Verifier, toSignedEntity, toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 import { errorLines, orel, sha256File, snapshot, workspace, type OrelRun } from './helpers.js';
 
 /** Trust material holding only the release key, as `cosign verify-blob --key cosign.pub` would. */
@@ -194,6 +195,53 @@ describe('quickstart release in mock mode', () => {
     }
     const ok = await orel(['verify', ...args], { cwd: ws.dir });
     assert.equal(ok.status, 0, errorLines(ok.stderr));
+  });
+});
+
+describe('the README quickstart (keyless) in mock mode', () => {
+  const IDENTITY = 'https://github.com/example/hello/.github/workflows/release.yml@refs/tags/v1.2.0';
+  const ISSUER = 'https://token.actions.githubusercontent.com';
+
+  test('releases, verifies, and its bundles and .sig/.cert check out against the sandbox trusted root', async (t) => {
+    const ws = workspace(t, 'release.yaml');
+    const r = await orel(['release', '--plan', ws.plan, '--sandbox', ws.sandbox, '--json'], { cwd: ws.dir });
+    assert.equal(r.status, 0, errorLines(r.stderr));
+    const report = r.json();
+    assert.equal(report.mode, 'mock');
+    assert.equal(report.verified, true);
+    const releaseDir = join(ws.sandbox, 'targets/release/release/v1.2.0');
+    execFileSync('sha256sum', ['--strict', '-c', 'SHA256SUMS'], { cwd: releaseDir });
+    // Version markers come last, after verification.
+    assert.equal(readFileSync(join(ws.sandbox, 'targets/release/release/stable.txt'), 'utf8').trim(), 'v1.2.0');
+
+    // Bundles: @sigstore/verify with the sandbox's trusted_root.json (Fulcio CA, Rekor, CT log) and the plan's identity.
+    const rootJson = JSON.parse(readFileSync(join(ws.sandbox, 'sigstore/trusted_root.json'), 'utf8'));
+    const verifier = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(rootJson)), { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 });
+    const bundles = readdirSync(releaseDir).filter((f) => f.endsWith('.sigstore.json'));
+    assert.equal(bundles.length, 9);
+    for (const b of bundles) {
+      const entity = toSignedEntity(bundleFromJSON(JSON.parse(readFileSync(join(releaseDir, b), 'utf8'))), readFileSync(join(releaseDir, b.slice(0, -'.sigstore.json'.length))));
+      const signer = verifier.verify(entity, { subjectAlternativeName: IDENTITY, extensions: { issuer: ISSUER } });
+      assert.equal(signer.identity?.subjectAlternativeName, IDENTITY);
+      assert.throws(() => verifier.verify(entity, { subjectAlternativeName: 'https://github.com/evil/fork/.github/workflows/release.yml@refs/tags/v1.2.0' }));
+    }
+
+    // Kubernetes layout: <file>.cert = base64(PEM) chaining to the Fulcio CA, <file>.sig = base64(DER) by its key.
+    const ca = rootJson.certificateAuthorities[0].certChain.certificates
+      .map((c: { rawBytes: string }) => `-----BEGIN CERTIFICATE-----\n${c.rawBytes.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`)
+      .join('');
+    writeFileSync(join(ws.dir, 'fulcio-ca.pem'), ca);
+    for (const name of ['hello-linux-amd64', 'hello-1.2.0.spdx.json']) {
+      const certPem = Buffer.from(readFileSync(join(releaseDir, `${name}.cert`), 'utf8'), 'base64').toString('utf8');
+      assert.match(certPem, /^-----BEGIN CERTIFICATE-----/);
+      writeFileSync(join(ws.dir, 'leaf.pem'), certPem);
+      const chain = execFileSync('openssl', ['verify', '-CAfile', join(ws.dir, 'fulcio-ca.pem'), join(ws.dir, 'leaf.pem')], { encoding: 'utf8' });
+      assert.match(chain, /: OK/);
+      writeFileSync(join(ws.dir, 'leaf.pub'), execFileSync('openssl', ['x509', '-pubkey', '-noout', '-in', join(ws.dir, 'leaf.pem')]));
+      writeFileSync(join(ws.dir, 'sig.der'), Buffer.from(readFileSync(join(releaseDir, `${name}.sig`), 'utf8'), 'base64'));
+      const verdict = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(ws.dir, 'leaf.pub'), '-signature', join(ws.dir, 'sig.der'), join(releaseDir, name)], { encoding: 'utf8' });
+      assert.equal(verdict.trim(), 'Verified OK', name);
+    }
   });
 });
 

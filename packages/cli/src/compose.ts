@@ -4,7 +4,7 @@
 import { ArtifactRegistry, OrelError, type Publisher, type Reporter, type Signer } from '@orel/core';
 import { FileJournal } from '@orel/pipeline';
 import { loadPlan, resolveSecret, type ResolvedPlan, type SignerSpec, type TargetSpec } from '@orel/plan';
-import { FsPublisher, createGcsPublisher, createGitHubPublisher, createSandboxGitHubPublisher, fileUrlToDir, githubToken, resolveGitHubTarget } from '@orel/publish';
+import { FsPublisher, PublicUrlReader, createGcsPublisher, createGitHubPublisher, createSandboxGitHubPublisher, fileUrlToDir, githubToken, resolveGitHubTarget } from '@orel/publish';
 import type { Mode, ReleaseContext, ReleaseReport, Trust } from '@orel/release';
 import { createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair } from '@orel/sign';
 import type { Witness } from '@sigstore/sign';
@@ -159,7 +159,11 @@ async function sandboxSigner(_name: string, spec: SignerSpec, rp: ResolvedPlan, 
 
 // ---- session -------------------------------------------------------------
 
-export async function openSession(opts: GlobalOptions, reporter: Reporter, stage: string): Promise<Session> {
+/**
+ * Opens a release session. `withSigner: false` (status, plan show) skips the
+ * signer, so inspecting a plan never needs its secrets or key services.
+ */
+export async function openSession(opts: GlobalOptions, reporter: Reporter, stage: string, withSigner = true): Promise<Session> {
   const rp = await loadPlan(resolve(opts.plan));
   for (const w of rp.warnings ?? []) reporter.warn(w);
   const mode: Mode = opts.nomock ? 'nomock' : 'mock';
@@ -186,7 +190,7 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
 
   let setup: SignerSetup | undefined;
   const signerName = rp.plan.signing?.signer;
-  if (signerName) {
+  if (signerName && withSigner) {
     const spec = rp.plan.signers![signerName]!;
     setup = mode === 'mock' ? await sandboxSigner(signerName, spec, rp, sandboxDir) : await realSigner(signerName, spec, rp);
     if (setup.close) closers.push(setup.close);
@@ -199,6 +203,10 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
   }
 
   const registries = await registriesFor(rp, mode, sandboxDir, closers);
+  // --nomock: verification downloads through a target's public URL when the plan gives one.
+  const readers = new Map(
+    mode === 'nomock' ? rp.plan.targets.filter((t) => t.publicUrl).map((t) => [t.name, new PublicUrlReader(t.publicUrl!, t.name)] as const) : [],
+  );
 
   const report: ReleaseReport = {
     mode,
@@ -221,6 +229,7 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
     witnesses: setup?.witnesses ?? [],
     publishers,
     registries,
+    readers,
     trust: setup?.trust ?? (await keyTrustFromPlan(rp)),
     reporter,
     journal,

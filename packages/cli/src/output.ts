@@ -6,7 +6,8 @@ export function printError(e: unknown): number {
   const lines: string[] = [];
   if (e instanceof OrelError) {
     lines.push(`error[${e.code}]: ${e.message}`);
-    for (const d of e.details ?? []) lines.push(`  - ${d}`);
+    // Plan errors already list their problems in the message.
+    for (const d of e.details ?? []) if (!e.message.includes(d)) lines.push(`  - ${d}`);
     if (e.hint) lines.push(`hint: ${e.hint}`);
   } else {
     lines.push(`error: ${(e as Error)?.stack ?? String(e)}`);

@@ -6,3 +6,4 @@ export * from './gcs-content.js';
 export * from './gcs-crc32c.js';
 export * from './markers.js';
 export * from './sandbox-github.js';
+export * from './public-url.js';

@@ -71,6 +71,8 @@ export interface ReleaseContext {
   readonly witnesses: Witness[];
   /** Publishers by target name (already substituted in mock mode). */
   readonly publishers: ReadonlyMap<string, Publisher>;
+  /** Where verification downloads from, by target name, when not the publisher (a plan's publicUrl). */
+  readonly readers?: ReadonlyMap<string, Pick<Publisher, 'read' | 'stat' | 'location' | 'url'>>;
   /**
    * Container registries for the image steps: a client per host and, in mock
    * mode, the mapping of staging/release repositories into the sandbox

@@ -1,5 +1,5 @@
 // orel plan validate | show | schema
-import { ArtifactRegistry, LineReporter, OrelError } from '@orel/core';
+import { ArtifactRegistry, LineReporter, OrelError, mapLimit } from '@orel/core';
 import { discover, findFiles } from '@orel/manifest';
 import { checkPlanGitHubLimits, loadPlan, planSchema } from '@orel/plan';
 import { keyFor, type ReleaseContext } from '@orel/release';
@@ -17,7 +17,7 @@ async function validate(opts: GlobalOptions): Promise<number> {
     // Globs are expanded (names and sizes, no hashing): a set matching nothing
     // fails here, and GitHub's hard limits are checked before any upload.
     const files = p.artifacts ? await findFiles(p.artifacts, rp.dir, rp.vars) : [];
-    const sized = await Promise.all(files.map(async (f) => ({ name: f.name, size: (await stat(f.path)).size })));
+    const sized = await mapLimit(files, 16, async (f) => ({ name: f.name, size: (await stat(f.path)).size }));
     const limits = checkPlanGitHubLimits(p, sized);
     if (limits.length) throw new OrelError('LIMIT', `${rp.file}: a GitHub target's limits would be exceeded`, { details: limits });
     const summary = {
@@ -43,7 +43,7 @@ async function show(opts: GlobalOptions): Promise<number> {
   const reporter = new LineReporter();
   let session;
   try {
-    session = await openSession(opts, reporter, 'stage');
+    session = await openSession(opts, reporter, 'stage', false);
     const rp = session.rp;
     const found = rp.plan.artifacts ? await discover(rp.plan.artifacts, rp.dir, {}) : [];
     const ctx: ReleaseContext = { ...session, artifacts: new ArtifactRegistry(found) };

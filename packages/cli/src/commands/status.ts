@@ -7,7 +7,7 @@ import { LineReporter } from '@orel/core';
 async function status(opts: GlobalOptions): Promise<number> {
   let session;
   try {
-    session = await openSession(opts, new LineReporter(() => undefined), 'status');
+    session = await openSession(opts, new LineReporter(() => undefined), 'status', false);
     const j = session.journal;
     const out = {
       mode: session.mode,

@@ -9,7 +9,7 @@ import { readAll } from '../read.js';
 const SMALL_KINDS = new Set(['signature', 'certificate', 'bundle', 'checksum', 'public-key', 'notes']);
 
 /** Reads a small published file and checks its digests against the record. */
-async function fetchChecked(p: Publisher, key: string, a: Artifact): Promise<Buffer> {
+async function fetchChecked(p: Pick<Publisher, 'read' | 'location'>, key: string, a: Artifact): Promise<Buffer> {
   const buf = await readAll(await p.read(key));
   const sha256 = createHash('sha256').update(buf).digest('hex');
   if (buf.length !== a.size || sha256 !== a.sha256) {
@@ -81,7 +81,7 @@ function checkAggregate(ctx: ReleaseContext, a: Artifact, content: Buffer): stri
  * bundle. Returns the problems, one per failing artifact.
  */
 export async function verifyTarget(ctx: ReleaseContext, target: string): Promise<number> {
-  const p = publisherFor(ctx, target);
+  const p = ctx.readers?.get(target) ?? publisherFor(ctx, target);
   const items = publishable(ctx);
   const cache = new Map<string, Buffer>();
   const fetch = async (name: string): Promise<Buffer> => {
