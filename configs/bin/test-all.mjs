@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The whole test suite: nx builds, lints and tests every project, then this
+// The whole test suite: nx builds, type-checks (tests included), lints and
+// tests every project, then this
 // prints one closing line summing node's test runner results across them.
 import { spawn } from 'node:child_process';
 
-const args = ['nx', 'run-many', '-t', 'build', 'lint', 'test', '--outputStyle=static', ...process.argv.slice(2)];
+const args = ['nx', 'run-many', '-t', 'build', 'typecheck', 'lint', 'test', '--outputStyle=static', ...process.argv.slice(2)];
 const child = spawn('npx', args, {
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', METADATA_SERVER_DETECTION: 'none', ...process.env },

@@ -113,8 +113,8 @@ export function snapshot(dir: string): Map<string, FileState> {
 
 /** The lines of stderr that carry errors (progress lines left out), for assertion messages. */
 export function errorLines(stderr: string): string {
-  return stderr
-    .split('\n')
-    .filter((l) => /^(error|hint| {2}- )/.test(l))
-    .join('\n');
+  // The error block: its first line, indented problem/detail lines, the hint.
+  const lines = stderr.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('error'));
+  return start < 0 ? '' : lines.slice(start).filter((l) => /^(error|hint| {2})/.test(l)).join('\n');
 }

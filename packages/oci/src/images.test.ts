@@ -50,7 +50,7 @@ describe('images against docker-registry', { skip }, () => {
     // Independent reading: plain fetch with the OCI Accept header.
     const res = await fetch(`${reg.url}/v2/staging/app/manifests/${sigTag(img.digest)}`, { headers: { accept: OCI_MANIFEST } });
     assert.equal(res.status, 200);
-    const sig = await res.json();
+    const sig = await res.json() as any;
     assert.equal(sig.mediaType, OCI_MANIFEST);
     assert.equal(sig.layers.length, 1);
     const layer = sig.layers[0];
@@ -67,7 +67,7 @@ describe('images against docker-registry', { skip }, () => {
     assert.match(out, /Verified OK/);
 
     // The bundle referrer sits in the fallback index (2.8 has no referrers API).
-    const idx = await (await fetch(`${reg.url}/v2/staging/app/manifests/${img.digest.replace(':', '-')}`, { headers: { accept: OCI_INDEX } })).json();
+    const idx = await (await fetch(`${reg.url}/v2/staging/app/manifests/${img.digest.replace(':', '-')}`, { headers: { accept: OCI_INDEX } })).json() as any;
     assert.equal(idx.mediaType, OCI_INDEX);
     assert.equal(idx.manifests.length, 1);
     assert.equal(idx.manifests[0].artifactType, SIGSTORE_BUNDLE);

@@ -7,6 +7,7 @@ export * from './simplesigning.js';
 export * from './identity.js';
 export * from './referrers.js';
 export * from './sign.js';
+export * from './rekor-bundle.js';
 export * from './resolve.js';
 export * from './promote.js';
 export * from './verify.js';

@@ -43,6 +43,11 @@ export interface SignImageOptions {
    * simple-signing signature), when a log entry is available.
    */
   rekorBundle?: (payload: Buffer, sig: SignatureResult) => Promise<string | undefined>;
+  /**
+   * The `dev.sigstore.cosign/chain` PEMs for a leaf certificate, when the
+   * signer hands over the leaf alone (see chainFromTrustedRoot).
+   */
+  certificateChain?: (leafPem: string) => string | undefined;
 }
 
 export interface SignImageResult {
@@ -55,12 +60,13 @@ export interface SignImageResult {
   bundle?: { status: 'added' | 'exists'; manifestDigest: string };
 }
 
-function keyAnnotations(key: KeyMaterial): Record<string, string> {
+function keyAnnotations(key: KeyMaterial, chainFor?: (leafPem: string) => string | undefined): Record<string, string> {
   if (key.$case !== 'x509Certificate') return {};
-  // cosign: the leaf in /certificate, the rest of the PEM chain (if any) in /chain.
+  // cosign: the leaf in /certificate, the rest of the PEM chain in /chain.
   const pems = key.certificate.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [key.certificate];
   const ann: Record<string, string> = { [ANN_CERTIFICATE]: pems[0].trim() + '\n' };
-  if (pems.length > 1) ann[ANN_CHAIN] = pems.slice(1).map((p) => p.trim() + '\n').join('');
+  const chain = pems.length > 1 ? pems.slice(1).map((p) => p.trim() + '\n').join('') : chainFor?.(ann[ANN_CERTIFICATE]);
+  if (chain) ann[ANN_CHAIN] = chain;
   return ann;
 }
 
@@ -98,7 +104,7 @@ export async function signImage(o: SignImageOptions): Promise<SignImageResult> {
     ours = k.$case === 'x509Certificate' ? { identity: signerIdentity({ certificate: k.certificate }) } : { identity: signerIdentity({ publicKey: k.publicKey }), publicKeyPem: k.publicKey };
     already = sameDigestLayers.some((l) => isOurs(l, payload, ours!));
     if (!already) {
-      const annotations: Record<string, string> = { [ANN_SIGNATURE]: sig.signature.toString('base64'), ...keyAnnotations(k) };
+      const annotations: Record<string, string> = { [ANN_SIGNATURE]: sig.signature.toString('base64'), ...keyAnnotations(k, o.certificateChain) };
       const rekor = await o.rekorBundle?.(payload, sig);
       if (rekor) annotations[ANN_BUNDLE] = rekor;
       await client.uploadBlob(repo, payloadDigest, payload);

@@ -9,7 +9,8 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import type { RegistryClient } from './client.js';
 import { spkiHex } from './identity.js';
-import { ANN_CERTIFICATE, ANN_SIGNATURE, COSIGN_SIGN_PREDICATE, isIndex, sigTag, type ImageIndex, type ImageManifest } from './media.js';
+import { ANN_BUNDLE, ANN_CERTIFICATE, ANN_SIGNATURE, COSIGN_SIGN_PREDICATE, isIndex, sigTag, type ImageIndex, type ImageManifest } from './media.js';
+import { bundleFromSigLayer } from './rekor-bundle.js';
 import { dsseVerifiesWith, findBundles } from './referrers.js';
 import { parseSimpleSigning, signatureLayers } from './simplesigning.js';
 
@@ -154,10 +155,17 @@ async function sigTagChecks(o: VerifyImageOptions, digest: string, verifier?: Ve
       const cert = layer.annotations?.[ANN_CERTIFICATE];
       if (cert) {
         if (!verifier) throw new Error('keyless signature but no trusted root given');
-        // The certificate must be one a verified bundle vouched for (chain, log and policy checked there).
-        if (!trusted.has(spkiHex(cert))) throw new Error('certificate not backed by a verified Sigstore bundle');
         if (!nodeVerify('sha256', payload, cert, sig)) throw new Error('signature does not verify with the certificate');
-        out.push({ check: { ...base, ok: true, signer: 'certificate' } });
+        // The certificate must be one a verified bundle vouched for (chain, log and policy checked there)...
+        if (trusted.has(spkiHex(cert))) {
+          out.push({ check: { ...base, ok: true, signer: 'certificate' } });
+          continue;
+        }
+        // ...or the layer's own Rekor bundle annotation carries the proof (cosign before v3 attaches no referrer).
+        if (!layer.annotations?.[ANN_BUNDLE]) throw new Error('certificate not backed by a verified Sigstore bundle, and the layer has no Rekor bundle annotation');
+        const signer = verifier.verify(toSignedEntity(bundleFromSigLayer(layer.annotations, payload), payload));
+        checkPolicy(o.policy ?? {}, signer.identity?.subjectAlternativeName, signer.identity?.extensions?.issuer);
+        out.push({ check: { ...base, ok: true, signer: signer.identity?.subjectAlternativeName } });
       } else {
         if (!o.publicKeyPem) throw new Error('key-signed layer but no public key given');
         if (!nodeVerify('sha256', payload, o.publicKeyPem, sig)) throw new Error('signature does not verify with the given key');

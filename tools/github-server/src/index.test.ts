@@ -27,7 +27,7 @@ describe('github test server', () => {
     it(`answers the recorded ${name} scenario like GitHub`, async () => {
       const owner = 'octokit-fixture-org';
       // The scenario starts from a published v1.0.0 release with no assets (and, for -conflict, one asset).
-      const created = await (await call('POST', `/repos/${owner}/${name}/releases`, { body: JSON.stringify({ tag_name: 'v1.0.0', name: 'Version 1.0.0', body: 'Initial release' }) })).json();
+      const created = await (await call('POST', `/repos/${owner}/${name}/releases`, { body: JSON.stringify({ tag_name: 'v1.0.0', name: 'Version 1.0.0', body: 'Initial release' }) })).json() as any;
       if (name === 'release-assets-conflict') {
         const up = new URL(created.upload_url.replace(/\{.*\}$/, ''));
         up.search = 'name=test-upload.txt';
@@ -43,7 +43,7 @@ describe('github test server', () => {
         const res = await call(rec.method.toUpperCase(), path, { headers, body, base: upload ? gh.uploadUrl : gh.url });
         assert.equal(res.status, rec.status, `${rec.method} ${rec.path}`);
         if (rec.status === 204) continue;
-        const got = await res.json();
+        const got = await res.json() as any;
         const want = rec.response;
         const shape = (x: any) => (Array.isArray(x) ? x[0] : x);
         for (const key of Object.keys(shape(want))) {
@@ -59,22 +59,22 @@ describe('github test server', () => {
 
   it('hides drafts from get-by-tag, allows several drafts per tag, refuses a second published release', async () => {
     const create = (b: object) => call('POST', '/repos/o/r/releases', { body: JSON.stringify(b) });
-    const d1 = await (await create({ tag_name: 'v2', draft: true })).json();
+    const d1 = await (await create({ tag_name: 'v2', draft: true })).json() as any;
     assert.equal((await create({ tag_name: 'v2', draft: true })).status, 201);
     assert.equal((await call('GET', '/repos/o/r/releases/tags/v2')).status, 404);
     assert.match(d1.html_url, /\/releases\/tag\/untagged-/);
-    const pub = await (await call('PATCH', `/repos/o/r/releases/${d1.id}`, { body: JSON.stringify({ draft: false }) })).json();
+    const pub = await (await call('PATCH', `/repos/o/r/releases/${d1.id}`, { body: JSON.stringify({ draft: false }) })).json() as any;
     assert.equal(pub.draft, false);
     assert.ok(pub.published_at);
     assert.equal((await call('GET', '/repos/o/r/releases/tags/v2')).status, 200);
     const dup = await create({ tag_name: 'v2' });
     assert.equal(dup.status, 422);
-    assert.equal((await dup.json()).errors[0].code, 'already_exists');
+    assert.equal((await dup.json() as any).errors[0].code, 'already_exists');
   });
 
   it('requires auth, Content-Length on uploads, and paginates assets with Link headers', async () => {
     assert.equal((await fetch(`${gh.url}/repos/o/r/releases`)).status, 401);
-    const rel = await (await call('POST', '/repos/o/p/releases', { body: JSON.stringify({ tag_name: 'v3', draft: true }) })).json();
+    const rel = await (await call('POST', '/repos/o/p/releases', { body: JSON.stringify({ tag_name: 'v3', draft: true }) })).json() as any;
     const base = rel.upload_url.replace(/\{.*\}$/, '');
     assert.ok(base.startsWith(gh.uploadUrl));
     const chunked = await fetch(`${base}?name=x`, {
@@ -89,10 +89,10 @@ describe('github test server', () => {
       assert.equal(r.status, 201);
     }
     const page1 = await call('GET', `/repos/o/p/releases/${rel.id}/assets?per_page=2`);
-    assert.equal((await page1.json()).length, 2);
+    assert.equal((await page1.json() as any).length, 2);
     assert.match(page1.headers.get('link') ?? '', /page=2>; rel="next"/);
     // A draft's asset downloads through the API (302 to storage), not anonymously.
-    const list = await (await call('GET', `/repos/o/p/releases/${rel.id}/assets?per_page=100`)).json();
+    const list = await (await call('GET', `/repos/o/p/releases/${rel.id}/assets?per_page=100`)).json() as any;
     assert.equal(list[0].digest, `sha256:${gh.assets('o', 'p', rel.id)[0].sha256}`);
     assert.equal((await fetch(list[0].browser_download_url)).status, 404);
     const redirect = await call('GET', `/repos/o/p/releases/assets/${list[0].id}`, { headers: { accept: 'application/octet-stream' } });
@@ -105,8 +105,8 @@ describe('github test server', () => {
     const limited = await call('POST', '/repos/o/q/releases', { body: JSON.stringify({ tag_name: 'v4', draft: true }) });
     assert.equal(limited.status, 403);
     assert.equal(limited.headers.get('retry-after'), '3');
-    assert.match((await limited.json()).message, /secondary rate limit/);
-    const rel = await (await call('POST', '/repos/o/q/releases', { body: JSON.stringify({ tag_name: 'v4', draft: true }) })).json();
+    assert.match((await limited.json() as any).message, /secondary rate limit/);
+    const rel = await (await call('POST', '/repos/o/q/releases', { body: JSON.stringify({ tag_name: 'v4', draft: true }) })).json() as any;
     gh.faults.dropConnectionMidUpload(1);
     const base = rel.upload_url.replace(/\{.*\}$/, '');
     await assert.rejects(fetch(`${base}?name=big`, { method: 'POST', headers: { authorization: `token ${gh.token}` }, body: Buffer.alloc(64 * 1024, 1) }));

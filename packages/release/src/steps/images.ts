@@ -2,7 +2,7 @@
 // manifest carries ctx.report.images to `release`), promoted by digest with
 // their signatures, then verified from the release registries.
 import { OrelError, renderTemplate } from '@orel/core';
-import { handleFor, parseImageRef, promoteImage, registryAccess, resolveImage, signImage, verifyImage, type RegistryAccess } from '@orel/oci';
+import { chainFromTrustedRoot, handleFor, parseImageRef, promoteImage, registryAccess, rekorBundleFromWitnesses, resolveImage, signImage, verifyImage, type RegistryAccess } from '@orel/oci';
 import type { ImageSpec } from '@orel/plan';
 import type { Step } from '@orel/pipeline';
 import type { ReleaseContext } from '../context.js';
@@ -87,9 +87,14 @@ export const signImagesStep: Step<ReleaseContext> = {
         continue;
       }
       const digests = [rec.digest, ...(spec.signPlatforms ? rec.platforms.map((p) => p.digest) : [])];
+      // cosign's keyless `.sig` extras: the Rekor entry of the layer's own
+      // signature (logged through the run's witnesses) and the Fulcio chain.
+      const rekorBundle = rekorBundleFromWitnesses(ctx.witnesses);
+      const trustedRoot = ctx.trust.trustedRoot;
+      const certificateChain = trustedRoot ? (leaf: string) => chainFromTrustedRoot(trustedRoot, leaf) : undefined;
       let added = 0;
       for (const digest of digests) {
-        const r = await signImage({ client: staging.client, repo: staging.repo, digest, signer: ctx.signer, witnesses: ctx.witnesses, reference: rec.repository });
+        const r = await signImage({ client: staging.client, repo: staging.repo, digest, signer: ctx.signer, witnesses: ctx.witnesses, reference: rec.repository, rekorBundle, certificateChain });
         if (r.signature === 'added') added++;
       }
       rec = { ...rec, signed: { repository: `${staging.client.host}/${staging.repo}`, digests } };
