@@ -1,25 +1,16 @@
 // orel verify-blob FILE: what someone who downloaded one file runs, with
 // cosign verify-blob's flags: a Sigstore bundle, a .sig + .cert pair
 // (Kubernetes layout), or a .sig and a public key.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { OrelError } from '@orel/core';
-import { SANDBOX, loadTrustedRoot, verifyBlob } from '@orel/verify';
+import { verifyBlob } from '@orel/verify';
 import { printError } from '../output.js';
+import { addTrustOptions, policyFrom, readKeyFlag, trustedRootFrom, type TrustFlags } from './trust-flags.js';
 
-interface VerifyBlobFlags {
+interface VerifyBlobFlags extends TrustFlags {
   bundle?: string;
   signature?: string;
   certificate?: string;
-  key?: string;
-  certificateIdentity?: string;
-  certificateIdentityRegexp?: string;
-  certificateOidcIssuer?: string;
-  certificateOidcIssuerRegexp?: string;
-  trustedRoot?: string;
-  sandbox?: string;
-  json?: boolean;
 }
 
 export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promise<number> {
@@ -28,8 +19,8 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
     if (f.signature && !f.certificate && !f.key) throw new OrelError('USAGE', '--signature needs --certificate (keyless) or --key (key-signed)');
     const keyless = !f.key;
     // The root is only needed (and only read) when a certificate or log entry must be checked.
-    const root = keyless || f.bundle ? await loadTrustedRoot(f.trustedRoot, { sandboxDir: f.trustedRoot === SANDBOX ? resolve(f.sandbox ?? '.orel/sandbox') : undefined }) : undefined;
-    const publicKeyPem = f.key ? await readFile(f.key, 'utf8').catch((e) => Promise.reject(new OrelError('USAGE', `cannot read --key ${f.key}: ${e.message}`))) : undefined;
+    const root = keyless || f.bundle ? await trustedRootFrom(f) : undefined;
+    const publicKeyPem = await readKeyFlag(f);
     const res = await verifyBlob({
       name: file,
       file,
@@ -38,12 +29,7 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
       certificate: f.certificate,
       publicKeyPem,
       trustedRoot: root?.json,
-      policy: {
-        identity: f.certificateIdentity,
-        identityRegexp: f.certificateIdentityRegexp,
-        issuer: f.certificateOidcIssuer,
-        issuerRegexp: f.certificateOidcIssuerRegexp,
-      },
+      policy: policyFrom(f),
     });
     if (f.json) process.stdout.write(JSON.stringify({ verified: true, file, trustedRoot: root?.source, ...res }, null, 2) + '\n');
     else {
@@ -59,20 +45,14 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
 }
 
 export function register(program: Command, run?: (f: () => Promise<number>) => Promise<void>): void {
-  program
+  const cmd = program
     .command('verify-blob')
     .argument('<file>', 'the downloaded file')
     .description('verify one file against its Sigstore bundle, .sig + .cert pair, or .sig + public key (cosign verify-blob flags)')
     .option('--bundle <file>', 'Sigstore bundle (<file>.sigstore.json)')
     .option('--signature <file>', '<file>.sig: base64 DER signature')
-    .option('--certificate <file>', '<file>.cert: base64 of the PEM certificate (keyless)')
-    .option('--key <file>', 'PEM public key (cosign.pub) for key-signed files')
-    .option('--certificate-identity <san>', 'keyless: the certificate SAN must equal this')
-    .option('--certificate-identity-regexp <re>', 'keyless: the certificate SAN must match this (whole value)')
-    .option('--certificate-oidc-issuer <url>', 'keyless: the OIDC issuer must equal this')
-    .option('--certificate-oidc-issuer-regexp <re>', 'keyless: the OIDC issuer must match this (whole value)')
-    .option('--trusted-root <file>', 'trusted_root.json, "public-good" (default, embedded; no network) or "sandbox" (mock mode)')
-    .action(async (file: string, _o, cmd: Command) => {
+    .option('--certificate <file>', '<file>.cert: base64 of the PEM certificate (keyless)');
+  addTrustOptions(cmd, 'files').action(async (file: string, _o, cmd: Command) => {
       const f = cmd.optsWithGlobals() as VerifyBlobFlags;
       if (run) await run(() => verifyBlobCommand(file, f));
       else process.exitCode = await verifyBlobCommand(file, f);

@@ -1,53 +1,34 @@
 // orel verify-image REF: what an end user runs to check an image's
 // cosign-compatible signatures (the `.sig` tag and Sigstore bundle
 // referrers), with cosign-like flags.
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { OrelError } from '@orel/core';
 import { RegistryClient, parseImageRef, verifyImage } from '@orel/oci';
 import { printError } from '../output.js';
+import { addTrustOptions, policyFrom, readKeyFlag, trustedRootFrom, type TrustFlags } from './trust-flags.js';
 
-interface VerifyImageFlags {
-  key?: string;
-  certificateIdentity?: string;
-  certificateIdentityRegexp?: string;
-  certificateOidcIssuer?: string;
-  certificateOidcIssuerRegexp?: string;
-  trustedRoot?: string;
+interface VerifyImageFlags extends TrustFlags {
   insecure?: boolean;
   platforms?: boolean;
-  json?: boolean;
-}
-
-async function readJson(file: string, what: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new OrelError('USAGE', `cannot read ${what} ${file}: ${(e as Error).message}`);
-  }
 }
 
 export async function verifyImageCommand(ref: string, f: VerifyImageFlags): Promise<number> {
   try {
-    if (!f.key && !f.trustedRoot) {
-      throw new OrelError('USAGE', 'give --key <cosign.pub> or --trusted-root <trusted_root.json> with --certificate-identity[-regexp]');
+    if (!f.key && !f.certificateIdentity && !f.certificateIdentityRegexp) {
+      throw new OrelError('USAGE', 'give --key <cosign.pub>, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp] (and --trusted-root for a private Sigstore)');
     }
     const r = parseImageRef(ref, 'REF');
     const client = new RegistryClient(r.registry, { insecure: f.insecure });
-    const publicKeyPem = f.key ? await readFile(f.key, 'utf8').catch((e) => Promise.reject(new OrelError('USAGE', `cannot read --key ${f.key}: ${e.message}`))) : undefined;
+    const publicKeyPem = await readKeyFlag(f);
     const res = await verifyImage({
       client,
       repo: r.repository,
       ref: r.digest ?? r.tag ?? 'latest',
       expectedDigest: r.digest,
       publicKeyPem,
-      trustedRoot: f.trustedRoot ? await readJson(f.trustedRoot, '--trusted-root') : undefined,
-      policy: {
-        identity: f.certificateIdentity,
-        identityRegexp: f.certificateIdentityRegexp,
-        issuer: f.certificateOidcIssuer,
-        issuerRegexp: f.certificateOidcIssuerRegexp,
-      },
+      // Keyless signatures chain to a trusted root: public-good unless the flags name one.
+      trustedRoot: publicKeyPem && !f.trustedRoot ? undefined : (await trustedRootFrom(f)).json,
+      policy: policyFrom(f),
       platforms: f.platforms,
     });
     const ok = res.checks.filter((c) => c.ok);
@@ -64,16 +45,11 @@ export async function verifyImageCommand(ref: string, f: VerifyImageFlags): Prom
 }
 
 export function register(program: Command, run?: (f: () => Promise<number>) => Promise<void>): void {
-  program
+  const cmd = program
     .command('verify-image')
     .argument('<ref>', 'image reference: registry/repo:tag or registry/repo@sha256:...')
-    .description("verify an image's cosign signatures (.sig tag and Sigstore bundle referrers) against a key or an identity")
-    .option('--key <file>', 'PEM public key (cosign.pub) for key-signed images')
-    .option('--certificate-identity <san>', 'keyless: the certificate SAN must equal this')
-    .option('--certificate-identity-regexp <re>', 'keyless: the certificate SAN must match this (whole value)')
-    .option('--certificate-oidc-issuer <url>', 'keyless: the OIDC issuer must equal this')
-    .option('--certificate-oidc-issuer-regexp <re>', 'keyless: the OIDC issuer must match this (whole value)')
-    .option('--trusted-root <file>', 'Sigstore trusted_root.json for keyless signatures')
+    .description("verify an image's cosign signatures (.sig tag and Sigstore bundle referrers) against a key or an identity");
+  addTrustOptions(cmd, 'images')
     .option('--insecure', 'plain HTTP to a non-loopback registry')
     .option('--platforms', 'also require a valid signature on every platform manifest of an index')
     .action(async (ref: string, _o, cmd: Command) => {
