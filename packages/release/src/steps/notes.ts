@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
 import { renderVerifyNotes, type VerifyNotesInput } from '../notes.js';
-import { putOnce } from './publish.js';
+import { noTargets, putOnce } from './publish.js';
 
 export const VERIFY_NOTES_NAME = 'VERIFY.md';
 
@@ -47,7 +47,7 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
 /** VERIFY.md: the exact, tested commands to verify one downloaded file of this release. */
 export const notesStep: Step<ReleaseContext> = {
   name: 'notes',
-  skip: (ctx) => (stageTargetNames(ctx).length === 0 ? `stage "${ctx.stage}" names no targets` : undefined),
+  skip: noTargets,
   async run(ctx) {
     const file = join(ctx.workDir, VERIFY_NOTES_NAME);
     await mkdir(ctx.workDir, { recursive: true });

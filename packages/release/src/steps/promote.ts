@@ -1,12 +1,12 @@
-import { OrelError, canPromote, mapLimit, type Artifact, type Publisher, type PutResult } from '@orel/core';
+import { OrelError, canPromote, type Artifact, type Publisher, type PutResult } from '@orel/core';
 import type { Step } from '@orel/pipeline';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ReleaseContext } from '../context.js';
-import { publishable, publisherFor, stageTargetNames } from '../helpers.js';
-import { countStatuses, putOnce } from './publish.js';
+import { publisherFor } from '../helpers.js';
+import { noTargets, putEverywhere } from './publish.js';
 
 interface StagedRef {
   target: string;
@@ -35,28 +35,13 @@ async function copyViaTemp(ctx: ReleaseContext, src: Publisher, fromKey: string,
 /** Promotes every staged object to the release targets: exactly the staged bytes, never overwriting. */
 export const promoteStep: Step<ReleaseContext> = {
   name: 'promote',
-  skip: (ctx) => (stageTargetNames(ctx).length === 0 ? `stage "${ctx.stage}" names no targets` : undefined),
-  async run(ctx) {
-    const items = publishable(ctx);
-    const statuses: string[] = [];
-    for (const target of stageTargetNames(ctx)) {
-      const dest = publisherFor(ctx, target);
-      const conc = ctx.rp.plan.targets.find((t) => t.name === target)?.concurrency ?? 8;
-      let n = 0;
-      statuses.push(
-        ...(await mapLimit(items, conc, async (a) => {
-          const from = stagedRef(a);
-          const src = publisherFor(ctx, from.target);
-          const s = await putOnce(ctx, target, dest, a, (toKey) =>
-            canPromote(dest)
-              ? dest.promoteFrom(src, from.key, toKey, { sha256: a.sha256, size: a.size })
-              : copyViaTemp(ctx, src, from.key, dest, toKey, a),
-          );
-          ctx.reporter.progress(`promote ${target}`, ++n, items.length);
-          return s;
-        })),
-      );
-    }
-    return countStatuses(statuses);
-  },
+  skip: noTargets,
+  run: (ctx) =>
+    putEverywhere(ctx, 'promote', (dest, a, toKey) => {
+      const from = stagedRef(a);
+      const src = publisherFor(ctx, from.target);
+      return canPromote(dest)
+        ? dest.promoteFrom(src, from.key, toKey, { sha256: a.sha256, size: a.size })
+        : copyViaTemp(ctx, src, from.key, dest, toKey, a);
+    }),
 };

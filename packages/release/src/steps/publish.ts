@@ -1,7 +1,7 @@
-import { mapLimit, type Artifact, type Publisher, type PutResult } from '@orel/core';
+import { DEFAULT_CONCURRENCY, mapLimit, type Artifact, type Publisher, type PutResult } from '@orel/core';
 import type { Step } from '@orel/pipeline';
 import type { ReleaseContext } from '../context.js';
-import { keyFor, publishable, publisherFor, recordPublished, stageTargetNames } from '../helpers.js';
+import { keyFor, publishable, publisherFor, recordPublished, stageTargetNames, targetSpec } from '../helpers.js';
 
 /** Puts one artifact unless the journal says it is already there. */
 export async function putOnce(ctx: ReleaseContext, target: string, p: Publisher, a: Artifact, put: (key: string) => Promise<PutResult>): Promise<PutResult['status'] | 'journal'> {
@@ -24,27 +24,40 @@ export function countStatuses(statuses: string[]): string {
   return [...counts].map(([s, n]) => `${n} ${s === 'journal' ? 'done earlier' : s}`).join(', ');
 }
 
+/** Why a step that writes to the stage's targets does not apply. */
+export const noTargets = (ctx: ReleaseContext): string | undefined =>
+  stageTargetNames(ctx).length === 0 ? `stage "${ctx.stage}" names no targets` : undefined;
+
+/**
+ * Puts every file artifact into every target of the stage, in parallel within
+ * the target's bound, skipping what the journal says is done. `put` writes one
+ * artifact at a key (upload, or promotion from staging).
+ */
+export async function putEverywhere(
+  ctx: ReleaseContext,
+  label: string,
+  put: (dest: Publisher, a: Artifact, key: string) => Promise<PutResult>,
+): Promise<string> {
+  const items = publishable(ctx);
+  const statuses: string[] = [];
+  for (const target of stageTargetNames(ctx)) {
+    const dest = publisherFor(ctx, target);
+    let n = 0;
+    statuses.push(
+      ...(await mapLimit(items, targetSpec(ctx, target).concurrency ?? DEFAULT_CONCURRENCY, async (a) => {
+        const s = await putOnce(ctx, target, dest, a, (key) => put(dest, a, key));
+        ctx.reporter.progress(`${label} ${target}`, ++n, items.length);
+        return s;
+      })),
+    );
+  }
+  return countStatuses(statuses);
+}
+
 /** Uploads every file artifact to the stage's targets; never overwrites different bytes. */
 export const publishStep: Step<ReleaseContext> = {
   name: 'publish',
-  skip: (ctx) => (stageTargetNames(ctx).length === 0 ? `stage "${ctx.stage}" names no targets` : undefined),
-  async run(ctx) {
-    const items = publishable(ctx);
-    const statuses: string[] = [];
-    for (const target of stageTargetNames(ctx)) {
-      const p = publisherFor(ctx, target);
-      let n = 0;
-      const conc = ctx.rp.plan.targets.find((t) => t.name === target)?.concurrency ?? 8;
-      statuses.push(
-        ...(await mapLimit(items, conc, async (a) => {
-          const s = await putOnce(ctx, target, p, a, (key) =>
-            p.put({ key, source: { path: a.path! }, size: a.size, sha256: a.sha256, artifact: a.name }),
-          );
-          ctx.reporter.progress(`publish ${target}`, ++n, items.length);
-          return s;
-        })),
-      );
-    }
-    return countStatuses(statuses);
-  },
+  skip: noTargets,
+  run: (ctx) =>
+    putEverywhere(ctx, 'publish', (p, a, key) => p.put({ key, source: { path: a.path! }, size: a.size, sha256: a.sha256, artifact: a.name })),
 };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Artifact } from '@orel/core';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
+import { noTargets } from './publish.js';
 
 export const STAGE_MANIFEST_NAME = 'orel-stage-manifest.json';
 
@@ -23,7 +24,7 @@ export function localStageManifestPath(ctx: ReleaseContext): string {
  */
 export const recordStep: Step<ReleaseContext> = {
   name: 'record',
-  skip: (ctx) => (stageTargetNames(ctx).length === 0 ? `stage "${ctx.stage}" names no targets` : undefined),
+  skip: noTargets,
   async run(ctx) {
     const targets = stageTargetNames(ctx);
     // A resumed run writes the same bytes again (same createdAt), so the

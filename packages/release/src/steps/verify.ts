@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, reportEntry, stageTargetNames } from '../helpers.js';
 import { readAll } from '../read.js';
+import { noTargets } from './publish.js';
 
 const SMALL_KINDS = new Set(['signature', 'certificate', 'bundle', 'checksum', 'public-key', 'notes']);
 
@@ -124,7 +125,7 @@ export async function verifyTarget(ctx: ReleaseContext, target: string): Promise
 /** Verifies what the stage published, as an end user would fetch it. */
 export const verifyStep: Step<ReleaseContext> = {
   name: 'verify',
-  skip: (ctx) => (stageTargetNames(ctx).length === 0 ? `stage "${ctx.stage}" names no targets` : undefined),
+  skip: noTargets,
   async run(ctx) {
     let total = 0;
     for (const t of stageTargetNames(ctx)) total += await verifyTarget(ctx, t);
