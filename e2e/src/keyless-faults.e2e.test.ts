@@ -1,0 +1,60 @@
+// Keyless `orel release --nomock` against a private Sigstore (the sandbox
+// services, started by the test, reached by URL like any private instance)
+// while Rekor misbehaves: a short outage is ridden out; an outage that lasts
+// fails the run before anything is published, and a re-run after recovery
+// completes without duplicate log entries.
+import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandboxSigstore, type SandboxSigstore } from '@orel/sandbox';
+import { errorLines, orel, workspace, type Workspace } from './helpers.js';
+
+const IDENTITY = 'https://github.com/example/hello/.github/workflows/release.yml@refs/tags/v1.2.0';
+const ISSUER = 'https://token.actions.githubusercontent.com';
+
+describe('keyless --nomock against a private Sigstore with Rekor faults', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'orel-sigstore-'));
+  after(() => rmSync(stateDir, { recursive: true, force: true }));
+  let sb: SandboxSigstore;
+  let ws: Workspace;
+  let plan: string;
+  beforeEach(async (t) => {
+    sb = await startSandboxSigstore({ dir: stateDir, identity: IDENTITY, issuer: ISSUER });
+    ws = workspace(t as unknown as { after: (fn: () => void) => void }, 'release.yaml');
+    plan = ws.variant('private.yaml', (y) =>
+      y
+        .replace('    type: keyless', `    type: keyless\n    fulcio: ${sb.fulcioUrl}\n    rekor: ${sb.rekorUrl}\n    identityToken: \${env:OREL_E2E_TOKEN}`)
+        .replace(`  issuer: ${ISSUER}`, `  issuer: ${ISSUER}\n  trustedRoot: ${sb.trustedRootPath}`),
+    );
+  });
+  afterEach(() => sb.close());
+  const release = () => orel(['release', '--plan', plan, '--nomock', '--json'], { cwd: ws.dir, env: { OREL_E2E_TOKEN: sb.mintToken() } });
+  const published = (target: string) => (existsSync(join(ws.dir, 'out', target)) ? readdirSync(join(ws.dir, 'out', target), { recursive: true }) : []);
+
+  test('Rekor answers 503 to the first requests, then recovers: the run succeeds', async () => {
+    sb.setFaults({ rekor: { status: 503, times: 4, retryAfter: 0 } });
+    const r = await release();
+    assert.equal(r.status, 0, errorLines(r.stderr) + r.stderr.slice(-2000));
+    assert.equal(r.json().verified, true);
+    assert.equal(sb.stats().rekorEntries, 9, 'one log entry per artifact');
+  });
+
+  test('Rekor down for good: a clear failure, nothing published; after recovery a re-run completes with no duplicate entries', async () => {
+    sb.setFaults({ rekor: { down: true } });
+    const down = await release();
+    assert.notEqual(down.status, 0);
+    const errors = errorLines(down.stderr);
+    assert.match(errors, /error\[SERVICE_UNAVAILABLE\]/);
+    assert.ok(errors.includes(sb.rekorUrl), `names the Rekor URL:\n${errors}`);
+    assert.deepEqual(published('staging'), [], 'nothing staged');
+    assert.deepEqual(published('release'), [], 'nothing released');
+
+    sb.setFaults({});
+    const again = await release();
+    assert.equal(again.status, 0, errorLines(again.stderr) + again.stderr.slice(-2000));
+    assert.equal(again.json().verified, true);
+    assert.equal(sb.stats().rekorEntries, 9, 'each artifact logged once');
+  });
+});
