@@ -206,3 +206,11 @@ test('a keyless signer without an identity policy is refused, naming the signer'
   assert.match(e.message, /keyless signer "sigstore" needs verification\.identity/);
   assert.match(e.message, /needs verification\.issuer/);
 });
+
+test('a list item missing a required key is pointed at by the item itself', async () => {
+  const text = minimal('artifacts:\n  root: dist\n  sets:\n    - name: a\n      kind: binary\n      include: ["x"]\n    - name: b\n      kind: binary\n      includes: ["y"]\n');
+  const e = await orelError('PLAN_INVALID', () => parsePlan(text, 'r.yaml', { env: {} }));
+  // The minimal plan is 7 lines: line 14 is "    - name: b", line 16 its "includes:".
+  assert.match(e.message, /r\.yaml:14:7: artifacts\.sets\[1\]: missing required key "include"/);
+  assert.match(e.message, /r\.yaml:16:7: artifacts\.sets\[1\]\.includes: unknown key "includes"/);
+});

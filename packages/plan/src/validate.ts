@@ -41,6 +41,9 @@ export function schemaProblems(ctx: SourceCtx, data: unknown, opts: ValidateOpti
 function translate(ctx: SourceCtx, e: ErrorObject): Problem {
   const path: PathSeg[] = pointerToPath(e.instancePath);
   const here = locate(ctx.doc, path);
+  // A map that lacks a key is pointed at by its own key ("artifacts:"), or,
+  // for a list item, by the item itself ("- name: archives").
+  const owner = typeof path.at(-1) === 'number' || /^\d+$/.test(String(path.at(-1) ?? '')) ? (here.node ?? here.key) : (here.key ?? here.node);
   const p = e.params as Record<string, any>;
   const parent = (e.parentSchema ?? {}) as Record<string, any>;
   switch (e.keyword) {
@@ -51,7 +54,7 @@ function translate(ctx: SourceCtx, e: ErrorObject): Problem {
       return problem(ctx, [...path, name], `unknown key "${name}"${hint}`, keyNode(ctx.doc, path, name));
     }
     case 'required':
-      return problem(ctx, path, `missing required key "${p.missingProperty}"`, here.key ?? here.node);
+      return problem(ctx, path, `missing required key "${p.missingProperty}"`, owner);
     case 'propertyNames':
       return problem(ctx, [...path, p.propertyName], `invalid name "${p.propertyName}": ${
         path[0] === 'variables' ? 'variable names use letters, digits and "_", not starting with a digit' : 'names use letters, digits, ".", "_" or "-"'
@@ -59,7 +62,7 @@ function translate(ctx: SourceCtx, e: ErrorObject): Problem {
     case 'discriminator': {
       const types: string[] = (parent.oneOf ?? []).map((s: any) => s.properties?.[p.tag]?.const).filter(Boolean);
       if (p.tagValue === undefined) {
-        return problem(ctx, path, `missing required key "${p.tag}" (one of ${types.join(', ')})`, here.key ?? here.node);
+        return problem(ctx, path, `missing required key "${p.tag}" (one of ${types.join(', ')})`, owner);
       }
       return problem(ctx, [...path, p.tag], `expected one of ${types.join(', ')} (got ${show(p.tagValue)})${didYouMean(String(p.tagValue), types)}`);
     }
