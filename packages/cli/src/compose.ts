@@ -5,7 +5,7 @@ import { ArtifactRegistry, OrelError, type Publisher, type Reporter, type Signer
 import { FileJournal } from '@orel/pipeline';
 import { loadPlan, resolveSecret, type ResolvedPlan, type SignerSpec, type TargetSpec } from '@orel/plan';
 import { FsPublisher, PublicUrlReader, createGcsPublisher, createGitHubPublisher, createSandboxGitHubPublisher, fileUrlToDir, githubToken, resolveGitHubTarget } from '@orel/publish';
-import type { Mode, ReleaseContext, ReleaseReport, Trust } from '@orel/release';
+import { STAGE_MANIFEST_NAME, type Mode, type ReleaseContext, type ReleaseReport, type Trust } from '@orel/release';
 import { createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair } from '@orel/sign';
 import type { Witness } from '@sigstore/sign';
 import { realKeylessSetup, sandboxKeylessSetup } from './keyless-setup.js';
@@ -22,6 +22,8 @@ export interface GlobalOptions {
   sandbox?: string;
   buildId?: string;
   json?: boolean;
+  /** --nomock: publish even when the build differs from the mock rehearsal. */
+  skipRehearsalCheck?: boolean;
   verbose?: boolean;
 }
 
@@ -218,6 +220,7 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
     artifacts: [],
   };
   const journal = await FileJournal.open(join(workDir, 'journal.json'));
+  const rehearsal = mode === 'nomock' && !opts.skipRehearsalCheck ? await findRehearsal(rp, sandboxDir) : undefined;
   return {
     rp,
     mode,
@@ -230,6 +233,7 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
     publishers,
     registries,
     readers,
+    rehearsal,
     trust: setup?.trust ?? (await keyTrustFromPlan(rp)),
     reporter,
     journal,
@@ -243,6 +247,14 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
       for (const c of closers.reverse()) await c().catch(() => undefined);
     },
   };
+}
+
+/** The stage manifest of the last mock-mode rehearsal of this version, if any. */
+async function findRehearsal(rp: ResolvedPlan, sandboxDir: string): Promise<{ manifestPath: string } | undefined> {
+  const dir = stateDirFor(rp, 'mock', sandboxDir);
+  const state = await readFile(join(dir, 'state.json'), 'utf8').then((t) => JSON.parse(t) as ReleaseState, () => undefined);
+  const manifestPath = state?.staged ? join(dir, state.buildId, STAGE_MANIFEST_NAME) : undefined;
+  return manifestPath && existsSync(manifestPath) ? { manifestPath } : undefined;
 }
 
 /**

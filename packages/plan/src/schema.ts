@@ -10,7 +10,7 @@ export const ARTIFACT_KINDS = [
 ] as const;
 export const SET_KINDS = ['binary', 'archive', 'sbom', 'provenance', 'other'] as const;
 export const STEP_NAMES = [
-  'discover', 'checksum', 'sign', 'publish', 'record', 'verify', 'check-staged', 'promote',
+  'discover', 'check-rehearsal', 'checksum', 'sign', 'publish', 'record', 'verify', 'check-staged', 'promote',
   'sign-images', 'promote-images', 'verify-images', 'notes', 'markers', 'finalize',
 ] as const;
 export const CHECKSUM_ALGORITHMS = ['sha256', 'sha512'] as const;

@@ -4,7 +4,7 @@ import type { Plan, StepName } from './types.js';
 
 // Images are resolved to digests and signed at stage time, so the stage
 // manifest records exactly what `release` promotes.
-export const DEFAULT_STAGE_STEPS: readonly StepName[] = ['discover', 'checksum', 'sign', 'sign-images', 'publish', 'record', 'verify'];
+export const DEFAULT_STAGE_STEPS: readonly StepName[] = ['discover', 'check-rehearsal', 'checksum', 'sign', 'sign-images', 'publish', 'record', 'verify'];
 // VERIFY.md is written before verification so it is verified too; markers
 // and drafts come last, only after everything verified.
 export const DEFAULT_RELEASE_STEPS: readonly StepName[] = [

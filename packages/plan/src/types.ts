@@ -177,6 +177,7 @@ export interface MarkersSection {
 
 export type StepName =
   | 'discover'
+  | 'check-rehearsal'
   | 'checksum'
   | 'sign'
   | 'publish'

@@ -80,6 +80,8 @@ export interface ReleaseContext {
    */
   readonly registries?: RegistryAccess;
   readonly trust: Trust;
+  /** A mock-mode rehearsal of this version to hold a real run to (set by the composition root). */
+  readonly rehearsal?: { manifestPath: string };
   readonly reporter: Reporter;
   readonly journal: Journal;
   readonly report: ReleaseReport;

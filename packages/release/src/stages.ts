@@ -4,6 +4,7 @@ import { OrelError } from '@orel/core';
 import type { Stage, Step } from '@orel/pipeline';
 import { stageSteps, type StepName } from '@orel/plan';
 import type { ReleaseContext } from './context.js';
+import { checkRehearsalStep } from './steps/check-rehearsal.js';
 import { checkStagedStep } from './steps/check-staged.js';
 import { checksumStep } from './steps/checksum.js';
 import { discoverStep } from './steps/discover.js';
@@ -19,6 +20,7 @@ import { verifyStep } from './steps/verify.js';
 
 export const STEPS: Partial<Record<StepName, Step<ReleaseContext>>> = {
   discover: discoverStep, // find the build output, hash each file once
+  'check-rehearsal': checkRehearsalStep, // --nomock: the build must be what the mock rehearsal staged
   checksum: checksumStep, // SHA256SUMS / SHA512SUMS / <file>.sha256
   sign: signStep, // bundles, .sig (+ .cert keyless), cosign.pub
   'sign-images': signImagesStep, // resolve tags to digests once; cosign signatures + bundle referrers

@@ -100,10 +100,12 @@ export function register(program: Command, run: (f: () => Promise<number>) => Pr
   program
     .command('stage')
     .description('sign everything and push it to the staging targets; record the stage manifest')
+    .option('--skip-rehearsal-check', 'with --nomock: stage even if the build differs from the mock-mode rehearsal of this version')
     .action((_o, cmd: Command) => run(() => stageCommand(cmd.optsWithGlobals())));
   program
     .command('release')
     .description('promote the staged build to the release targets, verify it as an end user would, then write markers and publish drafts (stages first if nothing is staged)')
+    .option('--skip-rehearsal-check', 'with --nomock: stage even if the build differs from the mock-mode rehearsal of this version')
     .action((_o, cmd: Command) => run(() => releaseCommand(cmd.optsWithGlobals())));
   program
     .command('verify')
