@@ -436,8 +436,11 @@ export async function startGcsServer(opts: GcsServerOptions = {}): Promise<GcsSe
     if (rule) {
       if (--rule.times <= 0) failRules.splice(failRules.indexOf(rule), 1);
       const reason = rule.status === 429 ? 'rateLimitExceeded' : rule.status === 503 ? 'backendError' : 'internalError';
+      // Read the whole request first, as GCS's front end does: answering while
+      // the client still writes makes it see a reset instead of the status.
       req.resume();
-      return sendError(res, new GcsHttpError(rule.status, reason, `Injected fault ${rule.status}`), { Connection: 'close', ...rule.headers });
+      req.once('end', () => sendError(res, new GcsHttpError(rule.status, reason, `Injected fault ${rule.status}`), { Connection: 'close', ...rule.headers }));
+      return;
     }
     const seg = url.pathname.split('/').slice(1).map(decodeURIComponent);
     if (seg.length > 1 && seg[seg.length - 1] === '') seg.pop();
