@@ -55,7 +55,7 @@ function stateDirFor(rp: ResolvedPlan, mode: Mode, sandboxDir: string): string {
 
 // ---- publishers ----------------------------------------------------------
 
-async function realPublisher(t: TargetSpec, rp: ResolvedPlan, _reporter: Reporter): Promise<Publisher> {
+async function realPublisher(t: TargetSpec, rp: ResolvedPlan, reporter: Reporter): Promise<Publisher> {
   const scheme = t.url.split(':')[0];
   switch (scheme) {
     case 'file':
@@ -64,7 +64,7 @@ async function realPublisher(t: TargetSpec, rp: ResolvedPlan, _reporter: Reporte
       return createGitHubPublisher(resolveGitHubTarget(t, rp.vars), {
         token: githubToken({ name: t.name, token: resolveSecret(rp, t.token, `targets.${t.name}.token`) }),
         prerelease: rp.plan.release.prerelease === true,
-        reporter: _reporter,
+        reporter,
       });
     case 'gs':
       return createGcsPublisher({ name: t.name, url: t.url, endpoint: t.endpoint, concurrency: t.concurrency });
@@ -85,7 +85,6 @@ async function sandboxPublisher(t: TargetSpec, rp: ResolvedPlan, sandboxDir: str
       // Buckets and directories become directories in the sandbox.
       return new FsPublisher(t.name, join(sandboxDir, 'targets', t.name), `sandbox:${t.name}`);
   }
-  void rp;
 }
 
 // ---- signers -------------------------------------------------------------
@@ -156,7 +155,6 @@ async function sandboxSigner(_name: string, spec: SignerSpec, rp: ResolvedPlan, 
       return { signer, witnesses: [], trust: { publicKeyPem: await signer.publicKeyPem!() } };
     }
   }
-  void rp;
 }
 
 // ---- session -------------------------------------------------------------

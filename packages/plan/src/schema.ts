@@ -175,9 +175,9 @@ export const planSchema = {
       type: 'array', minItems: 1, description: 'Where artifacts are published.',
       items: closed('A publishing target.', {
         name: { ...NAME, description: 'Target name (unique), used by stages and markers.' },
-        url: str('file://PATH (relative to the plan), gs://BUCKET/PREFIX, github://OWNER/REPO or oci://REGISTRY/REPO.', {
-          pattern: '^(file://.+|gs://[a-z0-9][a-z0-9._-]*[a-z0-9](/.*)?|github://[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+|oci://[^\\s/]+/.+)$',
-          'x-expected': 'a URL file://PATH, gs://BUCKET[/PREFIX], github://OWNER/REPO or oci://REGISTRY/REPO',
+        url: str('file://PATH (relative to the plan), gs://BUCKET/PREFIX or github://OWNER/REPO (images go under images:, not targets).', {
+          pattern: '^(file://.+|gs://[a-z0-9][a-z0-9._-]*[a-z0-9](/.*)?|github://[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)$',
+          'x-expected': 'a URL file://PATH, gs://BUCKET[/PREFIX], or github://OWNER/REPO (images go under images:)',
         }),
         layout: layoutSchema,
         preset: { type: 'string', enum: [...PRESETS], description: 'A built-in layout.' },

@@ -145,7 +145,7 @@ export interface SigningSection {
 
 export interface TargetSpec {
   name: string;
-  /** file://path (relative to the plan), gs://bucket/prefix, github://owner/repo, oci://registry/repo */
+  /** file://path (relative to the plan), gs://bucket/prefix, github://owner/repo (images go under `images`). */
   url: string;
   /** Layout templates by artifact kind; "default" for the rest. */
   layout?: Partial<Record<ArtifactKind | 'default', string>>;
