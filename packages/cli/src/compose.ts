@@ -1,20 +1,19 @@
 // The composition root. Mock mode is target substitution here and nowhere
 // else (krel's --nomock): steps are handed sandbox publishers and a sandbox
 // signer and never ask which mode they run in.
-import { ArtifactRegistry, OrelError, type Publisher, type Reporter, type Signer } from '@orel/core';
-import { FileJournal } from '@orel/pipeline';
-import { loadPlan, resolveSecret, type ResolvedPlan, type SignerSpec, type TargetSpec } from '@orel/plan';
-import { FsPublisher, PublicUrlReader, createGcsPublisher, createGitHubPublisher, createSandboxGitHubPublisher, fileUrlToDir, githubToken, resolveGitHubTarget } from '@orel/publish';
-import { STAGE_MANIFEST_NAME, type Mode, type ReleaseContext, type ReleaseReport, type Trust } from '@orel/release';
-import { createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair } from '@orel/sign';
-import type { Witness } from '@sigstore/sign';
-import { realKeylessSetup, sandboxKeylessSetup } from './keyless-setup.js';
-import { keyTransparencyLog } from './transparency-log.js';
+import { ArtifactRegistry, OrelError, type Publisher, type Reporter } from '@orel/core';
 import { registryAccess, sandboxMapping, type RegistryAccess } from '@orel/oci';
+import { FileJournal } from '@orel/pipeline';
+import { loadPlan, type ResolvedPlan } from '@orel/plan';
+import { PublicUrlReader } from '@orel/publish';
+import { STAGE_MANIFEST_NAME, type Mode, type ReleaseContext, type ReleaseReport, type Trust } from '@orel/release';
 import { startRegistry } from '@orel/sandbox';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { realPublisher, sandboxPublisher } from './publishers.js';
+import { realSigner, sandboxSigner, type Closer, type SignerSetup } from './signers.js';
+import { keyTransparencyLog } from './transparency-log.js';
 
 export interface GlobalOptions {
   plan: string;
@@ -40,9 +39,6 @@ export interface ReleaseState {
   released?: string;
 }
 
-/** Resources to release when the session ends (sandbox servers, HSM sessions). */
-type Closer = () => Promise<void>;
-
 export function sandboxDirFor(rp: ResolvedPlan, opts: GlobalOptions): string {
   return resolve(opts.sandbox ?? resolve(rp.dir, rp.plan.sandbox?.dir ?? '.orel/sandbox'));
 }
@@ -51,110 +47,6 @@ export function sandboxDirFor(rp: ResolvedPlan, opts: GlobalOptions): string {
 function stateDirFor(rp: ResolvedPlan, mode: Mode, sandboxDir: string): string {
   const base = mode === 'mock' ? join(sandboxDir, 'state') : resolve(rp.dir, '.orel/state');
   return join(base, `${rp.plan.release.name}-${rp.vars.version}`);
-}
-
-// ---- publishers ----------------------------------------------------------
-
-async function realPublisher(t: TargetSpec, rp: ResolvedPlan, reporter: Reporter): Promise<Publisher> {
-  const scheme = t.url.split(':')[0];
-  switch (scheme) {
-    case 'file':
-      return new FsPublisher(t.name, fileUrlToDir(t.url, rp.dir), t.url);
-    case 'github':
-      return createGitHubPublisher(resolveGitHubTarget(t, rp.vars), {
-        token: githubToken({ name: t.name, token: resolveSecret(rp, t.token, `targets.${t.name}.token`) }),
-        prerelease: rp.plan.release.prerelease === true,
-        reporter,
-      });
-    case 'gs':
-      return createGcsPublisher({ name: t.name, url: t.url, endpoint: t.endpoint, concurrency: t.concurrency });
-    // nomock publishers: more schemes are added here.
-    default:
-      throw new OrelError('PLAN_INVALID', `${rp.file}: target ${t.name}: no publisher for ${scheme}:// URLs in this build`);
-  }
-}
-
-async function sandboxPublisher(t: TargetSpec, rp: ResolvedPlan, sandboxDir: string): Promise<Publisher> {
-  const scheme = t.url.split(':')[0];
-  switch (scheme) {
-    case 'github':
-      // The release as a directory: release.json (draft state, body) + assets/.
-      return createSandboxGitHubPublisher(join(sandboxDir, 'github'), resolveGitHubTarget(t, rp.vars), { prerelease: rp.plan.release.prerelease === true });
-    // mock publishers: more schemes are added here.
-    default:
-      // Buckets and directories become directories in the sandbox.
-      return new FsPublisher(t.name, join(sandboxDir, 'targets', t.name), `sandbox:${t.name}`);
-  }
-}
-
-// ---- signers -------------------------------------------------------------
-
-interface SignerSetup {
-  signer: Signer;
-  witnesses: Witness[];
-  trust: Trust;
-  close?: Closer;
-}
-
-async function keyTrust(signer: Signer, rp: ResolvedPlan): Promise<Trust> {
-  const keyFile = rp.plan.verification?.key;
-  const publicKeyPem = keyFile ? await readFile(resolve(rp.dir, keyFile), 'utf8') : await signer.publicKeyPem?.();
-  return { publicKeyPem };
-}
-
-async function realSigner(name: string, spec: SignerSpec, rp: ResolvedPlan): Promise<SignerSetup> {
-  const where = `signers.${name}`;
-  switch (spec.type) {
-    case 'key': {
-      const password = resolveSecret(rp, spec.password, `${where}.password`);
-      const signer = await createKeyFileSigner({ key: spec.key, password }, { baseDir: rp.dir });
-      return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
-    }
-    case 'kms': {
-      // endpoint + insecure: a private or loopback test endpoint (plaintext only for loopback).
-      const signer = await createKmsSigner({ key: spec.key, endpoint: spec.endpoint, insecure: spec.insecure }, { concurrency: rp.plan.signing?.concurrency });
-      return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
-    }
-    case 'pkcs11': {
-      const pin = resolveSecret(rp, spec.pin, `${where}.pin`);
-      // A bare library name is left to the dynamic loader's search path.
-      const module = spec.module.includes('/') ? resolve(rp.dir, spec.module) : spec.module;
-      const signer = await createPkcs11Signer({ uri: spec.uri, module, pin }, { concurrency: rp.plan.signing?.concurrency });
-      return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
-    }
-    case 'keyless':
-      return realKeylessSetup(name, spec, rp);
-    // nomock signers: more types are added here.
-    default:
-      throw new OrelError('PLAN_INVALID', `${rp.file}: ${where}: signer type "${(spec as { type: string }).type}" is not available in this build`);
-  }
-}
-
-/** The sandbox key: made once, kept in the sandbox, so re-runs and `orel verify` agree. */
-async function sandboxKeySigner(sandboxDir: string): Promise<Signer> {
-  const dir = join(sandboxDir, 'keys');
-  const key = join(dir, 'sandbox.key');
-  if (!existsSync(key)) {
-    await mkdir(dir, { recursive: true });
-    const { privateKeyPem, publicKeyPem } = generateKeyPair();
-    await writeFile(key, privateKeyPem, { mode: 0o600 });
-    await writeFile(join(dir, 'sandbox.pub'), publicKeyPem);
-  }
-  return createKeyFileSigner({ key }, { baseDir: dir });
-}
-
-async function sandboxSigner(_name: string, spec: SignerSpec, rp: ResolvedPlan, sandboxDir: string): Promise<SignerSetup> {
-  switch (spec.type) {
-    case 'keyless':
-      // The loopback Sigstore: token minted for the plan's verification identity.
-      return sandboxKeylessSetup(spec, rp, sandboxDir);
-    // mock signers: more types are added here.
-    default: {
-      // Key files, KMS keys and HSM keys all become the sandbox key.
-      const signer = await sandboxKeySigner(sandboxDir);
-      return { signer, witnesses: [], trust: { publicKeyPem: await signer.publicKeyPem!() } };
-    }
-  }
 }
 
 // ---- session -------------------------------------------------------------
