@@ -125,6 +125,12 @@ describe('images through the CLI on docker-registry', { skip: registryMissing() 
     const before = await layerCount();
 
     // What an end user runs.
+    // `orel verify` re-checks the released images (and files) from the release registry.
+    const verified = await cli('verify');
+    ok(verified, 'orel verify --nomock');
+    const images = verified.json().images as { name: string; verified?: { checks: number }[] }[];
+    assert.deepEqual(images.map((i) => i.name).sort(), ['app', 'tool']);
+    for (const i of images) assert.ok((i.verified ?? []).every((v) => v.checks > 0) && i.verified?.length, `${i.name} verified`);
     const good = await orel(['verify-image', `${reg.host}/release/app:v1.2.0`, '--key', pub, '--platforms'], { cwd: ws.dir });
     ok(good, 'verify-image --key cosign.pub');
     const bad = await orel(['verify-image', `${reg.host}/release/app:v1.2.0`, '--key', otherPub], { cwd: ws.dir });

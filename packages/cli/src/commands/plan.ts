@@ -58,7 +58,8 @@ async function show(opts: GlobalOptions): Promise<number> {
       source: a.relPath,
       destinations: Object.fromEntries(rp.plan.targets.map((t) => [t.name, keyFor(ctx, t.name, a)])),
     }));
-    const out = { mode: session.mode, sandbox: session.sandboxDir, vars: rp.vars, plan: rp.plan, targets, artifacts };
+    const images = (rp.plan.images ?? []).map((i) => ({ name: i.name, ref: i.ref, promoteTo: i.promoteTo ?? [], tags: i.tags ?? [] }));
+    const out = { mode: session.mode, sandbox: session.sandboxDir, vars: rp.vars, plan: rp.plan, targets, artifacts, images };
     if (opts.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     else {
       process.stdout.write(`${rp.plan.release.name} ${rp.vars.version} (build ${rp.vars.buildId}), ${session.mode} mode\n`);
@@ -66,6 +67,9 @@ async function show(opts: GlobalOptions): Promise<number> {
       for (const a of artifacts) {
         process.stdout.write(`  ${a.name}  ${a.kind}${a.os ? ` ${a.os}/${a.arch}` : ''}  ${a.size} B  sha256:${a.sha256.slice(0, 16)}…  from ${a.source}\n`);
         for (const [t, k] of Object.entries(a.destinations)) process.stdout.write(`      ${t}: ${k}\n`);
+      }
+      for (const i of images) {
+        process.stdout.write(`  image ${i.name}: ${i.ref} → ${i.promoteTo.join(', ') || '(not promoted)'}${i.tags.length ? ` tags ${i.tags.join(', ')}` : ''}\n`);
       }
     }
     return 0;

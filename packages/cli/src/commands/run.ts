@@ -2,7 +2,7 @@
 // stage's steps, print the report. Exit status says how it went.
 import { OrelError } from '@orel/core';
 import { runStage, type StepRecord } from '@orel/pipeline';
-import { buildStage, fetchStageManifest, verifyTarget, stageTargetNames, type ReleaseReport } from '@orel/release';
+import { STEPS, buildStage, fetchStageManifest, verifyTarget, stageTargetNames, type ReleaseReport } from '@orel/release';
 import type { Command } from 'commander';
 import { openSession, type GlobalOptions, type Session } from '../compose.js';
 import { errorJson, printError, printReport } from '../output.js';
@@ -92,8 +92,13 @@ export async function verifyCommand(opts: GlobalOptions & { stage?: string }): P
     if (targets.length === 0) throw new OrelError('PLAN_INVALID', `${s.rp.file}: stages.${stage} names no targets`);
     const t0 = performance.now();
     for (const t of targets) await verifyTarget(s, t);
-    s.report.verified = s.report.artifacts.every((a) => a.verified !== false);
     recordStep(s.report, 'verify', { name: 'verify', status: 'done', ms: Math.round(performance.now() - t0) });
+    if (stage === 'release' && manifest.images?.length) {
+      // Images too: pulled from the release registries, signatures checked.
+      s.report.images = manifest.images;
+      await runStage({ name: 'verify', steps: [STEPS['verify-images']!] }, s, s.reporter, { onStep: (st, rec) => recordStep(s.report, st, rec) });
+    }
+    s.report.verified = s.report.artifacts.every((a) => a.verified !== false);
   });
 }
 
