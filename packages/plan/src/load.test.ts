@@ -214,3 +214,12 @@ test('a list item missing a required key is pointed at by the item itself', asyn
   assert.match(e.message, /r\.yaml:14:7: artifacts\.sets\[1\]: missing required key "include"/);
   assert.match(e.message, /r\.yaml:16:7: artifacts\.sets\[1\]\.includes: unknown key "includes"/);
 });
+
+test("the README's plan reference is a valid plan", async () => {
+  const readme = await readFile(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+  const start = readme.indexOf('```yaml', readme.indexOf('## The release plan'));
+  const yaml = readme.slice(start + '```yaml'.length, readme.indexOf('```', start + 7));
+  const rp = parsePlan(yaml, 'README.md', { env: {} });
+  assert.deepEqual(rp.plan.targets.map((t) => t.url.split(':')[0]), ['gs', 'gs', 'github']);
+  assert.deepEqual(Object.values(rp.plan.signers ?? {}).map((s) => s.type), ['keyless', 'key', 'kms', 'pkcs11']);
+});
