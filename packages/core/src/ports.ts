@@ -79,6 +79,8 @@ export interface Publisher {
 
 /** Optional capability: server-side copy from another publisher of the same kind. */
 export interface Promoter {
+  /** Whether promoteFrom can copy from this source inside the store (same kind of publisher). */
+  promotesFrom(source: Publisher): boolean;
   promoteFrom(source: Publisher, fromKey: string, toKey: string, expect: { sha256: string; size: number }): Promise<PutResult>;
 }
 
@@ -87,7 +89,9 @@ export interface Finalizer {
   finalize(): Promise<void>;
 }
 
-export const canPromote = (p: Publisher): p is Publisher & Promoter => typeof (p as any).promoteFrom === 'function';
+/** Whether `dest` can copy from `source` itself; otherwise the caller streams the bytes through put. */
+export const canPromote = (dest: Publisher, source: Publisher): dest is Publisher & Promoter =>
+  typeof (dest as any).promoteFrom === 'function' && (dest as any).promotesFrom(source) === true;
 export const canFinalize = (p: Publisher): p is Publisher & Finalizer => typeof (p as any).finalize === 'function';
 
 /** Progress and log sink. Human (TTY/plain) and JSON reporters implement it. */

@@ -3,7 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -116,19 +116,13 @@ export class FsPublisher implements Publisher, Promoter {
     }
   }
 
+  promotesFrom(source: Publisher): boolean {
+    return source instanceof FsPublisher;
+  }
+
+  /** A copy between directories: put() re-hashes the source against the record on the way. */
   async promoteFrom(source: Publisher, fromKey: string, toKey: string, expect: { sha256: string; size: number }): Promise<PutResult> {
-    if (source instanceof FsPublisher) {
-      return this.put({ key: toKey, source: { path: source.pathOf(fromKey) }, size: expect.size, sha256: expect.sha256, artifact: fromKey });
-    }
-    // Another kind of source: stream it through a local temp file (digest checked by put).
-    const tmpDir = join(this.root, '.orel-tmp');
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = join(tmpDir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-    try {
-      await pipeline(await source.read(fromKey), createWriteStream(tmp));
-      return await this.put({ key: toKey, source: { path: tmp }, size: expect.size, sha256: expect.sha256, artifact: fromKey });
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    if (!(source instanceof FsPublisher)) throw new OrelError('INTERNAL', `${this.name}: cannot promote from ${source.url} inside the filesystem`);
+    return this.put({ key: toKey, source: { path: source.pathOf(fromKey) }, size: expect.size, sha256: expect.sha256, artifact: fromKey });
   }
 }

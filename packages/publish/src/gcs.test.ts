@@ -199,14 +199,11 @@ describe('GCS publisher', () => {
     await assert.rejects(rel.promoteFrom(stage, 'p/a.tar.gz', 'v1/c.tar.gz', { ...expect, sha256: '0'.repeat(64) }), code('INTEGRITY'));
   });
 
-  test('promotion from a non-GCS source streams through put', async () => {
-    const fsDir = mkdtempSync(join(dir, 'fs-'));
-    const fsPub = new FsPublisher('local', fsDir);
-    const data = Buffer.from('from disk');
-    await fsPub.put({ key: 'x.txt', source: { data }, size: data.length, sha256: sha256(data) });
+  test('server-side promotion is offered only from GCS sources', async () => {
+    const fsPub = new FsPublisher('local', mkdtempSync(join(dir, 'fs-')));
     const rel = pub('gs://rel/fromfs');
-    assert.equal((await rel.promoteFrom(fsPub, 'x.txt', 'x.txt', { sha256: sha256(data), size: data.length })).status, 'created');
-    assert.equal((await srv.readObject('rel', 'fromfs/x.txt')).toString(), 'from disk');
+    assert.equal(rel.promotesFrom(pub('gs://stage/p')), true);
+    assert.equal(rel.promotesFrom(fsPub), false);
   });
 
   test('STORAGE_EMULATOR_HOST is honoured when the target has no endpoint', async () => {

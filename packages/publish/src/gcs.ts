@@ -2,10 +2,7 @@
 // written with ifGenerationMatch: 0, so nothing released is ever replaced:
 // same bytes already there is "exists", different bytes is PUBLISH_CONFLICT.
 // Retries are ours (withRetry honours Retry-After); the client's are off.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type File, type FileMetadata } from '@google-cloud/storage';
@@ -205,9 +202,13 @@ export class GcsPublisher implements Publisher, Promoter {
     return this.file(key, info.generation).createReadStream({ validation: 'crc32c' });
   }
 
+  promotesFrom(source: Publisher): boolean {
+    return source instanceof GcsPublisher;
+  }
+
   async promoteFrom(source: Publisher, fromKey: string, toKey: string, expect: { sha256: string; size: number }): Promise<PutResult> {
     const where = this.location(toKey);
-    if (!(source instanceof GcsPublisher)) return this.promoteByStreaming(source, fromKey, toKey, expect);
+    if (!(source instanceof GcsPublisher)) throw new OrelError('INTERNAL', `${where}: server-side copy needs a GCS source, not ${source.url}`);
     return this.guard(where, async () => {
       const from = source.location(fromKey);
       const src = await source.stat(fromKey);
@@ -240,16 +241,7 @@ export class GcsPublisher implements Publisher, Promoter {
   }
 
   /** A source of another kind: through a local temp file (put checks the sha256). */
-  private async promoteByStreaming(source: Publisher, fromKey: string, toKey: string, expect: { sha256: string; size: number }): Promise<PutResult> {
-    const dir = await mkdtemp(join(tmpdir(), 'orel-gcs-'));
-    try {
-      const tmp = join(dir, 'object');
-      await pipeline(await source.read(fromKey), createWriteStream(tmp));
-      return await this.put({ key: toKey, source: { path: tmp }, size: expect.size, sha256: expect.sha256, artifact: fromKey });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
+
 
   /** Turns client errors into OrelErrors naming the object. */
   private async guard<T>(where: string, fn: () => Promise<T>): Promise<T> {

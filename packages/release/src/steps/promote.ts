@@ -40,7 +40,7 @@ export const promoteStep: Step<ReleaseContext> = {
     putEverywhere(ctx, 'promote', (dest, a, toKey) => {
       const from = stagedRef(a);
       const src = publisherFor(ctx, from.target);
-      return canPromote(dest)
+      return canPromote(dest, src)
         ? dest.promoteFrom(src, from.key, toKey, { sha256: a.sha256, size: a.size })
         : copyViaTemp(ctx, src, from.key, dest, toKey, a);
     }),
