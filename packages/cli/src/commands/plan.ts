@@ -6,8 +6,9 @@ import { keyFor, type ReleaseContext } from '@orel/release';
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { openSession, type GlobalOptions } from '../compose.js';
+import type { GlobalOptions } from '../compose.js';
 import { printError } from '../output.js';
+import { inSession } from './session.js';
 
 async function validate(opts: GlobalOptions): Promise<number> {
   try {
@@ -39,15 +40,12 @@ async function validate(opts: GlobalOptions): Promise<number> {
 }
 
 /** The resolved plan plus every artifact it would touch and where each would land. */
-async function show(opts: GlobalOptions): Promise<number> {
-  const reporter = new LineReporter();
-  let session;
-  try {
-    session = await openSession(opts, reporter, 'stage', false);
+function show(opts: GlobalOptions): Promise<number> {
+  return inSession(opts, { reporter: new LineReporter(), stage: 'stage', withSigner: false }, async (session) => {
     const rp = session.rp;
     const found = rp.plan.artifacts ? await discover(rp.plan.artifacts, rp.dir, {}) : [];
     const ctx: ReleaseContext = { ...session, artifacts: new ArtifactRegistry(found) };
-    const targets = rp.plan.targets.map((t) => ({ name: t.name, url: t.url, location: session!.publishers.get(t.name)!.location('') }));
+    const targets = rp.plan.targets.map((t) => ({ name: t.name, url: t.url, location: session.publishers.get(t.name)!.location('') }));
     const artifacts = found.map((a) => ({
       name: a.name,
       kind: a.kind,
@@ -73,11 +71,7 @@ async function show(opts: GlobalOptions): Promise<number> {
       }
     }
     return 0;
-  } catch (e) {
-    return printError(e);
-  } finally {
-    await session?.close();
-  }
+  });
 }
 
 export function register(program: Command, run: (f: () => Promise<number>) => Promise<void>): void {

@@ -4,9 +4,10 @@ import { OrelError } from '@orel/core';
 import { runStage, type StepRecord } from '@orel/pipeline';
 import { STEPS, buildStage, fetchStageManifest, verifyTarget, stageTargetNames, type ReleaseReport } from '@orel/release';
 import type { Command } from 'commander';
-import { openSession, type GlobalOptions, type Session } from '../compose.js';
-import { errorJson, printError, printReport } from '../output.js';
+import type { GlobalOptions, Session } from '../compose.js';
+import { errorJson, printReport } from '../output.js';
 import { createReporter } from '../reporter.js';
+import { inSession } from './session.js';
 
 function recordStep(report: ReleaseReport, stage: string, rec: StepRecord): void {
   let s = report.stages.find((x) => x.name === stage);
@@ -31,24 +32,23 @@ async function isStaged(session: Session): Promise<boolean> {
   }
 }
 
-/** Opens a session, runs `body`, prints the report or the error, and closes everything. */
-async function withSession(opts: GlobalOptions, stage: string, body: (s: Session) => Promise<void>): Promise<number> {
-  const reporter = createReporter(opts);
-  let session: Session | undefined;
-  try {
-    session = await openSession(opts, reporter, stage);
-    await body(session);
-    printReport(session.report, !!opts.json);
-    // A failed verification throws (exit 3); a plan may also leave verify out of a stage.
-    return 0;
-  } catch (e) {
-    const code = printError(e);
-    if (opts.json && session) printReport({ ...session.report, verified: false, error: errorJson(e) }, true);
-    else if (opts.json) process.stdout.write(JSON.stringify({ verified: false, error: errorJson(e) }, null, 2) + '\n');
-    return code;
-  } finally {
-    await session?.close();
-  }
+/** Runs a stage command in a session and prints the report (or, with --json, the error as JSON too). */
+function withSession(opts: GlobalOptions, stage: string, body: (s: Session) => Promise<void>): Promise<number> {
+  return inSession(
+    opts,
+    { reporter: createReporter(opts), stage },
+    async (session) => {
+      await body(session);
+      printReport(session.report, !!opts.json);
+      // A failed verification throws (exit 3); a plan may also leave verify out of a stage.
+      return 0;
+    },
+    (e, session) => {
+      if (!opts.json) return;
+      if (session) printReport({ ...session.report, verified: false, error: errorJson(e) }, true);
+      else process.stdout.write(JSON.stringify({ verified: false, error: errorJson(e) }, null, 2) + '\n');
+    },
+  );
 }
 
 export async function stageCommand(opts: GlobalOptions): Promise<number> {

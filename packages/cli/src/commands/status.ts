@@ -1,13 +1,11 @@
 // orel status: where a release stands, from the journal and state file.
 import type { Command } from 'commander';
-import { openSession, type GlobalOptions } from '../compose.js';
-import { printError } from '../output.js';
 import { LineReporter } from '@orel/core';
+import type { GlobalOptions } from '../compose.js';
+import { inSession } from './session.js';
 
-async function status(opts: GlobalOptions): Promise<number> {
-  let session;
-  try {
-    session = await openSession(opts, new LineReporter(() => undefined), 'status', false);
+function status(opts: GlobalOptions): Promise<number> {
+  return inSession(opts, { reporter: new LineReporter(() => undefined), stage: 'status', withSigner: false }, async (session) => {
     const j = session.journal;
     const out = {
       mode: session.mode,
@@ -34,11 +32,7 @@ async function status(opts: GlobalOptions): Promise<number> {
       );
     }
     return 0;
-  } catch (e) {
-    return printError(e);
-  } finally {
-    await session?.close();
-  }
+  });
 }
 
 export function register(program: Command, run: (f: () => Promise<number>) => Promise<void>): void {
