@@ -20,6 +20,8 @@ export interface GlobalOptions {
   nomock?: boolean;
   sandbox?: string;
   buildId?: string;
+  /** Overrides release.version (rehearse 1.3.0-rc.1 from the same plan). */
+  releaseVersion?: string;
   json?: boolean;
   /** --nomock: publish even when the build differs from the mock rehearsal. */
   skipRehearsalCheck?: boolean;
@@ -56,7 +58,7 @@ function stateDirFor(rp: ResolvedPlan, mode: Mode, sandboxDir: string): string {
  * signer, so inspecting a plan never needs its secrets or key services.
  */
 export async function openSession(opts: GlobalOptions, reporter: Reporter, stage: string, withSigner = true): Promise<Session> {
-  const rp = await loadPlan(resolve(opts.plan));
+  const rp = await loadPlan(resolve(opts.plan), { version: opts.releaseVersion });
   for (const w of rp.warnings ?? []) reporter.warn(w);
   const mode: Mode = opts.nomock ? 'nomock' : 'mock';
   const sandboxDir = sandboxDirFor(rp, opts);

@@ -20,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--nomock', 'publish to the real targets and sign with the real keys (default: mock mode on a local sandbox)')
     .option('--sandbox <dir>', 'sandbox directory for mock mode (default: .orel/sandbox next to the plan)')
     .option('--build-id <id>', 'build to stage or release (default: the last staged build, or a new timestamp)')
+    .option('--release-version <semver>', "override the plan's release.version, e.g. to rehearse 1.3.0-rc.1 in mock mode")
     .option('--json', 'print a machine-readable report on stdout')
     .option('-v, --verbose', 'more detail in logs')
     .showHelpAfterError()

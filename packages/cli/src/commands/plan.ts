@@ -12,7 +12,7 @@ import { inSession } from './session.js';
 
 async function validate(opts: GlobalOptions): Promise<number> {
   try {
-    const rp = await loadPlan(resolve(opts.plan));
+    const rp = await loadPlan(resolve(opts.plan), { version: opts.releaseVersion });
     for (const w of rp.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
     const p = rp.plan;
     // Globs are expanded (names and sizes, no hashing): a set matching nothing
