@@ -65,6 +65,9 @@ describe('images through the CLI on docker-registry', { skip: registryMissing() 
     const ws = workspace(t);
     const pushed = await pushStaged(client);
     const plan = imagesPlan(ws, reg.host);
+    // Stage and release in separate processes: the sandbox registry comes back
+    // on another port with the same storage.
+    ok(await orel(['stage', '--plan', plan, '--sandbox', ws.sandbox], { cwd: ws.dir }), 'orel stage');
     const run = await orel(['release', '--plan', plan, '--sandbox', ws.sandbox, '--json'], { cwd: ws.dir });
     ok(run, 'orel release');
     const report = run.json();
