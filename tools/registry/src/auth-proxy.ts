@@ -3,6 +3,7 @@
 // whose realm (/token on this server) hands out the token for basic credentials.
 import http from 'node:http';
 import type net from 'node:net';
+import { forward } from './forward.js';
 
 export interface AuthProxy {
   host: string;
@@ -36,17 +37,7 @@ export async function startAuthProxy(upstream: string, creds: { username: string
     }
     const headers = { ...req.headers, host: target.host };
     delete headers.authorization;
-    const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (upRes) => {
-      const h = { ...upRes.headers };
-      if (typeof h.location === 'string') h.location = h.location.replace(target.origin, self);
-      res.writeHead(upRes.statusCode ?? 502, h);
-      upRes.pipe(res);
-    });
-    up.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(up);
+    forward(req, res, target, self, headers);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as net.AddressInfo;

@@ -3,6 +3,7 @@
 // everything through. Location headers are rewritten so clients stay on it.
 import http from 'node:http';
 import type net from 'node:net';
+import { forward } from './forward.js';
 
 export interface FaultProxy {
   host: string;
@@ -38,20 +39,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       res.end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: 'injected fault' }] }));
       return;
     }
-    const up = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-      (upRes) => {
-        const headers = { ...upRes.headers };
-        if (typeof headers.location === 'string') headers.location = headers.location.replace(target.origin, self);
-        res.writeHead(upRes.statusCode ?? 502, headers);
-        upRes.pipe(res);
-      },
-    );
-    up.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(up);
+    forward(req, res, target, self, { ...req.headers, host: target.host });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as net.AddressInfo;
