@@ -22,6 +22,7 @@ import type { VerificationPolicy } from '@orel/plan';
 import { verifyDigestSignature, type DigestAlgorithm } from './signature.js';
 import { keyTrustMaterial, parseTrustedRoot, rootTrustMaterial } from './trust.js';
 import { withPaeDigest } from './dsse-rekor2.js';
+import { withSignature } from './signed-entity.js';
 
 export type { CertificateIdentity };
 
@@ -135,16 +136,8 @@ function signedEntity(bundle: Bundle, opts: VerifyBundleOptions): SignedEntity {
 
   const entity = toSignedEntity(bundle, data);
   if (data) return entity;
-  const content = entity.signature;
-  return {
-    ...entity,
-    signature: {
-      signature: content.signature,
-      compareSignature: (s) => content.compareSignature(s),
-      compareDigest: (d) => content.compareDigest(d),
-      verifySignature: (key) => verifyDigestSignature(key, digest!, content.signature, alg),
-    },
-  };
+  // Only the digest is at hand: check the signature over it, not over bytes.
+  return withSignature(entity, { verifySignature: (key) => verifyDigestSignature(key, digest!, entity.signature.signature, alg) });
 }
 
 export type { TrustedRoot };

@@ -5,17 +5,9 @@
 import { createHash } from 'node:crypto';
 import { dsse } from '@sigstore/core';
 import type { SignedEntity } from '@sigstore/verify';
+import { withSignature } from './signed-entity.js';
 
 export function withPaeDigest(entity: SignedEntity, envelope: { payloadType: string; payload: Buffer }): SignedEntity {
   const paeDigest = createHash('sha256').update(dsse.preAuthEncoding(envelope.payloadType, envelope.payload)).digest();
-  const content = entity.signature;
-  return {
-    ...entity,
-    signature: {
-      signature: content.signature,
-      compareSignature: (s) => content.compareSignature(s),
-      compareDigest: (d) => content.compareDigest(d) || d.equals(paeDigest),
-      verifySignature: (k) => content.verifySignature(k),
-    },
-  };
+  return withSignature(entity, { compareDigest: (d) => entity.signature.compareDigest(d) || d.equals(paeDigest) });
 }
