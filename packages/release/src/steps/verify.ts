@@ -1,6 +1,6 @@
 import { OrelError, isBuildOutput, mapLimit, type Artifact, type Publisher } from '@orel/core';
 import type { Step } from '@orel/pipeline';
-import { checkChecksumFile, identityCheck, verifyBundle, verifyDigests, verifySigFile } from '@orel/verify';
+import { checkChecksumFile, identityCheck, verifyBlob, verifyBundle, verifyDigests, verifySigFile } from '@orel/verify';
 import { createHash } from 'node:crypto';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, reportEntry, stageTargetNames } from '../helpers.js';
@@ -47,17 +47,11 @@ async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer,
     // Keyless .sig: checked with its .cert beside it.
     const cert = await fetch(`${subject.name}.cert`);
     await verifySigCertPair(ctx, subject, content, cert);
-  } else if (a.kind === 'checksum' && !a.subject) {
-    // Aggregate checksum files are checked against the recorded digests below.
   }
 }
 
 async function verifySigCertPair(ctx: ReleaseContext, subject: Artifact, sig: Buffer, cert: Buffer): Promise<void> {
-  const verify = (await import('@orel/verify')) as Record<string, any>;
-  if (typeof verify.verifyBlob !== 'function') {
-    throw new OrelError('VERIFY_FAILED', `${subject.name}.sig: keyless .sig/.cert verification is not available`);
-  }
-  await verify.verifyBlob({
+  await verifyBlob({
     name: subject.name,
     sha256: Buffer.from(subject.sha256, 'hex'),
     signatureText: sig.toString('utf8'),
