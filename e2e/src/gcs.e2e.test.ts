@@ -120,6 +120,32 @@ describe('orel stage / release --nomock to GCS', () => {
     assert.equal(gcs.objects('orel-release').has('release/stable.txt'), false, 'no markers');
   });
 
+  test('bytes, not labels: an object at a release path with the right size and metadata.sha256 but other bytes is refused', async () => {
+    const plan = gcsPlan(ws, 'gcs5.yaml', gcs.url, 'b5');
+    const st = await run('stage', plan);
+    assert.equal(st.status, 0, errorLines(st.stderr) + st.stderr.slice(-1500));
+    const stagedKey = [...gcs.objects('orel-staging').keys()].find((k) => k.endsWith('/SHA256SUMS'))!;
+    const real = await gcs.readObject('orel-staging', stagedKey);
+    const forged = Buffer.from(real.toString().replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')));
+    assert.equal(forged.length, real.length);
+    const squatter = gcs.putObject('orel-release', 'release/v1.2.0/SHA256SUMS', forged, { metadata: { sha256: sha256(real) } });
+    const r = await run('release', plan);
+    assert.equal(r.status, 4, errorLines(r.stderr) + r.stderr.slice(-2000));
+    assert.equal(gcs.objects('orel-release').get('release/v1.2.0/SHA256SUMS')!.generation, squatter.generation, 'left as it was');
+    assert.equal(gcs.objects('orel-release').has('release/stable.txt'), false, 'no markers');
+  });
+
+  test('reads are retried: a connection reset while reading a published object back does not fail the stage', async () => {
+    const plan = gcsPlan(ws, 'gcs6.yaml', gcs.url, 'b6');
+    gcs.faults.dropConnectionMidDownload(2, '.tar.gz');
+    // The GCS client never ends a cut download; orel cuts a read idle this long and retries it.
+    const st = await orel(['stage', '--plan', plan, '--nomock', '--json'], { cwd: ws.dir, env: { COSIGN_PASSWORD: undefined, OREL_GCS_READ_IDLE_MS: '500' } });
+    assert.equal(st.status, 0, errorLines(st.stderr) + st.stderr.slice(-1500));
+    assert.ok(st.json().verified);
+    const media = gcs.stats.requests.filter((q) => q.method === 'GET' && q.path.includes('alt=media') && q.path.includes('.tar.gz'));
+    assert.ok(media.length > new Set(media.map((q) => q.path)).size, 'some download was made again');
+  });
+
   test('kill -9 mid-release, then a re-run ends complete and verified', async () => {
     const plan = gcsPlan(ws, 'gcs4.yaml', gcs.url, 'b4');
     const st = await run('stage', plan);

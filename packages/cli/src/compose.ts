@@ -3,13 +3,15 @@
 // signer and never ask which mode they run in.
 import { ArtifactRegistry, OrelError, type Publisher, type Reporter } from '@orel/core';
 import { registryAccess, sandboxMapping, type RegistryAccess } from '@orel/oci';
-import { FileJournal } from '@orel/pipeline';
+import { FileJournal, MemoryJournal, type Journal } from '@orel/pipeline';
+import { writeFileAtomic } from '@orel/manifest';
+import { acquireLock } from './lock.js';
 import { loadPlan, type ResolvedPlan } from '@orel/plan';
 import { PublicUrlReader } from '@orel/publish';
-import { STAGE_MANIFEST_NAME, type Mode, type ReleaseContext, type ReleaseReport, type Trust } from '@orel/release';
+import { STAGE_MANIFEST_NAME, newRunState, type Mode, type ReleaseContext, type ReleaseReport, type Trust } from '@orel/release';
 import { startRegistry } from '@orel/sandbox';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { realPublisher, sandboxPublisher } from './publishers.js';
 import { realSigner, sandboxSigner, type Closer, type SignerSetup } from './signers.js';
@@ -37,8 +39,11 @@ export interface Session extends ReleaseContext {
 
 export interface ReleaseState {
   buildId: string;
+  /** When a stage of this build finished and verified. */
   staged?: string;
   released?: string;
+  /** The last command that wrote, and how it ended (status shows a failed or killed run). */
+  lastRun?: { command: string; started: string; outcome: 'running' | 'failed' | 'done'; error?: string };
 }
 
 export function sandboxDirFor(rp: ResolvedPlan, opts: GlobalOptions): string {
@@ -57,18 +62,70 @@ function stateDirFor(rp: ResolvedPlan, mode: Mode, sandboxDir: string): string {
  * Opens a release session. `withSigner: false` (status, plan show) skips the
  * signer, so inspecting a plan never needs its secrets or key services.
  */
-export async function openSession(opts: GlobalOptions, reporter: Reporter, stage: string, withSigner = true): Promise<Session> {
-  const rp = await loadPlan(resolve(opts.plan), { version: opts.releaseVersion });
+export async function openSession(opts: GlobalOptions, reporter: Reporter, stage: string, withSigner = true, writes = false): Promise<Session> {
+  // Everything opened is closed on every path: a failure half-way through
+  // opening (a sandbox server already listening) must not keep the process alive.
+  const closers: Closer[] = [];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    closers.length = 0;
+  };
+  try {
+    return await open(opts, reporter, stage, withSigner, writes, closers, closeAll);
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
+
+async function readState(stateFile: string): Promise<ReleaseState | undefined> {
+  if (!existsSync(stateFile)) return undefined;
+  try {
+    const s = JSON.parse(await readFile(stateFile, 'utf8')) as ReleaseState;
+    if (typeof s?.buildId !== 'string') throw new Error('no buildId');
+    return s;
+  } catch (e) {
+    throw new OrelError('INTEGRITY', `the release state ${stateFile} is damaged: ${(e as Error).message}`, {
+      hint: `move ${stateFile} aside and pass --build-id with the build to resume (see its directory names beside it)`,
+    });
+  }
+}
+
+async function open(
+  opts: GlobalOptions,
+  reporter: Reporter,
+  stage: string,
+  withSigner: boolean,
+  writes: boolean,
+  closers: Closer[],
+  closeAll: () => Promise<void>,
+): Promise<Session> {
+  const rp = await loadPlan(resolve(opts.plan), { version: opts.releaseVersion, buildId: opts.buildId });
   for (const w of rp.warnings ?? []) reporter.warn(w);
   const mode: Mode = opts.nomock ? 'nomock' : 'mock';
   const sandboxDir = sandboxDirFor(rp, opts);
   const stateDir = stateDirFor(rp, mode, sandboxDir);
   const stateFile = join(stateDir, 'state.json');
-  const prev = existsSync(stateFile) ? (JSON.parse(await readFile(stateFile, 'utf8')) as ReleaseState) : undefined;
-  const state: ReleaseState = opts.buildId && prev?.buildId !== opts.buildId ? { buildId: opts.buildId } : (prev ?? { buildId: rp.vars.buildId });
+  // One writing run per state directory: a second one refuses, naming the holder.
+  if (writes) closers.push(await acquireLock(stateDir, stage));
+  const prev = await readState(stateFile);
+  // The build id is the plan's or --build-id when given, else the one this
+  // release already started with (a killed run resumes its own build).
+  const pinned = rp.buildIdPinned ? rp.vars.buildId : undefined;
+  const state: ReleaseState = pinned && prev?.buildId !== pinned ? { buildId: pinned } : (prev ?? { buildId: rp.vars.buildId });
   rp.vars.buildId = state.buildId;
+  rp.plan.release.buildId = state.buildId;
   const workDir = join(stateDir, state.buildId);
-  await mkdir(workDir, { recursive: true });
+  const saveState = async () => {
+    await mkdir(stateDir, { recursive: true });
+    await writeFileAtomic(stateFile, JSON.stringify(state, null, 1));
+  };
+  if (writes) {
+    // Persisted before the first write, so a run killed at any point resumes this build.
+    await mkdir(workDir, { recursive: true });
+    state.lastRun = { command: stage, started: new Date().toISOString(), outcome: 'running' };
+    await saveState();
+  }
 
   reporter.info(
     mode === 'mock'
@@ -76,7 +133,6 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
       : `orel: nomock mode — publishing to the real targets of ${rp.file}`,
   );
 
-  const closers: Closer[] = [];
   const publishers = new Map<string, Publisher>();
   for (const t of rp.plan.targets) {
     publishers.set(t.name, mode === 'mock' ? await sandboxPublisher(t, rp, sandboxDir) : await realPublisher(t, rp, reporter));
@@ -111,7 +167,9 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
     verified: false,
     artifacts: [],
   };
-  const journal = await FileJournal.open(join(workDir, 'journal.json'));
+  // Read-only commands (status, plan show, verify) see the journal without creating one.
+  const journal: Journal = writes || existsSync(join(workDir, 'journal.jsonl')) ? await FileJournal.open(join(workDir, 'journal.jsonl')) : new MemoryJournal();
+  if (journal.close) closers.push(() => journal.close!());
   const rehearsal = mode === 'nomock' && !opts.skipRehearsalCheck ? await findRehearsal(rp, sandboxDir) : undefined;
   return {
     rp,
@@ -130,14 +188,10 @@ export async function openSession(opts: GlobalOptions, reporter: Reporter, stage
     reporter,
     journal,
     report,
+    run: newRunState(),
     state,
-    async saveState() {
-      await mkdir(stateDir, { recursive: true });
-      await writeFile(stateFile, JSON.stringify(state, null, 1));
-    },
-    async close() {
-      for (const c of closers.reverse()) await c().catch(() => undefined);
-    },
+    saveState,
+    close: closeAll,
   };
 }
 

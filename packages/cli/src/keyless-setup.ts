@@ -45,7 +45,8 @@ export async function sandboxKeylessSetup(spec: KeylessSignerSpec, rp: ResolvedP
     identity: policy.identity ?? SANDBOX_IDENTITY,
     issuer: policy.issuer ?? SANDBOX_ISSUER,
   });
-  const signer = await createKeylessSigner({ fulcio: sb.fulcioUrl }, { token: async () => sb.mintToken() });
+  // The ref names no port: what orel writes must not change between runs of one sandbox.
+  const signer = await createKeylessSigner({ fulcio: sb.fulcioUrl, ref: 'keyless (sandbox Fulcio)' }, { token: async () => sb.mintToken() });
   return {
     signer,
     witnesses: createKeylessWitnesses({ rekor: sb.rekorUrl, tsa: spec.tsa ? sb.tsaUrl : undefined }),

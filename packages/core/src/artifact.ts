@@ -36,8 +36,22 @@ export interface Artifact {
   sha512: string;
   /** For derived artifacts (signatures, per-file checksums): the artifact they describe. */
   subject?: string;
-  /** Free-form, adapter-specific facts (image reference, media type...). */
-  extra?: Record<string, unknown>;
+  /** Checksum files: the algorithm of the digests they list (never guessed from the name). */
+  algorithm?: 'sha256' | 'sha512';
+  /** Values the set's path pattern extracted ({name}, {version}...), beyond os/arch. */
+  placeholders?: Record<string, string>;
+  /** Where this artifact was staged (from the stage manifest, at release time). */
+  staged?: StagedLocation[];
+}
+
+/** One staged copy of an artifact. */
+export interface StagedLocation {
+  /** Target name from the plan. */
+  target: string;
+  /** Object key / path inside the target. */
+  key: string;
+  /** Where it is (file path for file targets, URL otherwise). */
+  location: string;
 }
 
 export type ArtifactFilter = (a: Artifact) => boolean;

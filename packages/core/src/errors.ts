@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'POLICY' // identity policy missing or not met
   | 'LIMIT' // a target's hard limit (asset count, size) would be exceeded
   | 'USAGE' // bad command line
+  | 'LOCKED' // another orel run holds the release's state directory
   | 'INTERNAL';
 
 export class OrelError extends Error {

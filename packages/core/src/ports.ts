@@ -75,6 +75,8 @@ export interface Publisher {
   read(key: string): Promise<Readable>;
   stat(key: string): Promise<ObjectInfo | undefined>;
   location(key: string): string;
+  /** Leftovers of unfinished writes inside the target (temp files); verification fails while any remain. */
+  strays?(): Promise<string[]>;
 }
 
 /** Optional capability: server-side copy from another publisher of the same kind. */

@@ -82,12 +82,12 @@ export async function writeChecksumArtifacts(
   workDir: string,
 ): Promise<Artifact[]> {
   const taken = new Set(artifacts.map((a) => a.name));
-  const outputs: { name: string; content: string; subject?: string }[] = [];
+  const outputs: { name: string; content: string; subject?: string; algorithm: ChecksumAlgorithm }[] = [];
   for (const f of section.files ?? []) {
-    outputs.push({ name: f.name, content: checksumFileContent(artifacts, f.algorithm) });
+    outputs.push({ name: f.name, content: checksumFileContent(artifacts, f.algorithm), algorithm: f.algorithm });
   }
   for (const alg of section.perFile ?? []) {
-    for (const a of artifacts) outputs.push({ name: `${a.name}.${alg}`, content: perFileChecksumContent(a, alg), subject: a.name });
+    for (const a of artifacts) outputs.push({ name: `${a.name}.${alg}`, content: perFileChecksumContent(a, alg), subject: a.name, algorithm: alg });
   }
   for (const o of outputs) {
     checkDestinationName(o.name, 'checksums');
@@ -106,6 +106,7 @@ export async function writeChecksumArtifacts(
       return {
         name: o.name,
         kind: 'checksum' as const,
+        algorithm: o.algorithm,
         path,
         size: bytes.length,
         sha256: createHash('sha256').update(bytes).digest('hex'),

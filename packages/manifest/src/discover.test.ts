@@ -77,7 +77,7 @@ test('discovers sets in order, sorted by path, with os/arch, renames and digests
   assert.equal(k.size, 'kubectl linux amd64'.length);
   assert.equal(k.sha256, sha256('kubectl linux amd64'));
   assert.match(k.sha512, /^[0-9a-f]{128}$/);
-  assert.deepEqual(got[3].extra, { placeholders: { name: 'app', version: '1.0' } });
+  assert.deepEqual(got[3].placeholders, { name: 'app', version: '1.0' });
   assert.deepEqual(progress, [1, 2, 3, 4, 5, 6]);
 });
 

@@ -48,7 +48,7 @@ export async function discover(section: ArtifactsSection, baseDir: string, opts:
     size: digests[i].size,
     sha256: digests[i].sha256,
     sha512: digests[i].sha512,
-    ...(f.placeholders && { extra: { placeholders: f.placeholders } }),
+    ...(f.placeholders && { placeholders: f.placeholders }),
   }));
 }
 

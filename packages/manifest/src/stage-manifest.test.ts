@@ -11,6 +11,7 @@ const manifest = (): StageManifest => ({
   kind: 'StageManifest',
   release: { name: 'kubernetes', version: '1.31.0', buildId: 'b1' },
   createdAt: '2026-01-02T03:04:05.000Z',
+  verified: true,
   signer: { ref: 'key:cosign.key', publicKeyPem: '-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----\n' },
   artifacts: [
     {
@@ -32,6 +33,7 @@ const manifest = (): StageManifest => ({
     {
       name: 'SHA256SUMS',
       kind: 'checksum',
+      algorithm: 'sha256',
       path: '/tmp/work/SHA256SUMS',
       size: 90,
       sha256: 'c'.repeat(64),
@@ -54,7 +56,7 @@ test('writes deterministic JSON without local paths and reads it back', async (t
   await writeStageManifest(file, m);
   const text = readFileSync(file, 'utf8');
   assert.ok(!text.includes('/home/me') && !text.includes('/tmp/work') && !text.includes('"path"'), 'no local paths');
-  assert.deepEqual(Object.keys(JSON.parse(text)), ['apiVersion', 'kind', 'artifacts', 'createdAt', 'release', 'signer']);
+  assert.deepEqual(Object.keys(JSON.parse(text)), ['apiVersion', 'kind', 'artifacts', 'createdAt', 'release', 'signer', 'verified']);
   assert.deepEqual(readdirSync(dir), ['stage-manifest.json'], 'no temp file left behind');
 
   // Same content in another order → byte-identical output.

@@ -4,21 +4,13 @@
 // rehearsed. Written as deterministic JSON (sorted keys and artifacts), with
 // no local workspace paths, and atomically.
 import { readFile } from 'node:fs/promises';
-import { OrelError, type Artifact, type ArtifactKind } from '@orel/core';
+import { OrelError, type Artifact, type ArtifactKind, type StagedLocation } from '@orel/core';
 import { writeFileAtomic } from './atomic.js';
 
 export const STAGE_MANIFEST_API_VERSION = 'orel.dev/v1';
 export const STAGE_MANIFEST_KIND = 'StageManifest';
 
-export interface StagedLocation {
-  /** Target name from the plan. */
-  target: string;
-  /** Object key / path inside the target. */
-  key: string;
-  /** Where it is (file path for file targets, URL otherwise). */
-  location: string;
-}
-
+export type { StagedLocation };
 export type StagedArtifact = Artifact & { staged: StagedLocation[] };
 
 export interface StageManifest {
@@ -27,6 +19,11 @@ export interface StageManifest {
   release: { name: string; version: string; buildId: string };
   /** ISO 8601 time the stage finished. */
   createdAt: string;
+  /**
+   * True only when the stage's own post-publish verification passed in the
+   * run that wrote this manifest: `orel release` refuses anything else.
+   */
+  verified: boolean;
   artifacts: StagedArtifact[];
   images?: unknown[];
   signer?: { ref: string; publicKeyPem?: string };
@@ -108,6 +105,7 @@ export function validateStageManifest(doc: unknown, file: string): StageManifest
   if (m.kind !== STAGE_MANIFEST_KIND) fail('kind', `must be "${STAGE_MANIFEST_KIND}"`);
   const rel = obj(m.release, 'release');
   for (const k of ['name', 'version', 'buildId']) str(rel[k], `release.${k}`);
+  if (typeof m.verified !== 'boolean') fail('verified', 'must be true or false');
   if (Number.isNaN(Date.parse(str(m.createdAt, 'createdAt')))) fail('createdAt', 'must be an ISO 8601 time');
   if (!Array.isArray(m.artifacts)) fail('artifacts', 'must be an array');
   const names = new Set<string>();
@@ -122,7 +120,8 @@ export function validateStageManifest(doc: unknown, file: string): StageManifest
     hex(a.sha256, `${at}.sha256`, 64);
     hex(a.sha512, `${at}.sha512`, 128);
     for (const k of ['path', 'relPath', 'set', 'os', 'arch', 'subject']) optStr(a[k], `${at}.${k}`);
-    if (a.extra !== undefined) obj(a.extra, `${at}.extra`);
+    if (a.algorithm !== undefined && a.algorithm !== 'sha256' && a.algorithm !== 'sha512') fail(`${at}.algorithm`, 'must be sha256 or sha512');
+    if (a.placeholders !== undefined) obj(a.placeholders, `${at}.placeholders`);
     if (!Array.isArray(a.staged)) fail(`${at}.staged`, 'must be an array');
     (a.staged as unknown[]).forEach((s, j) => {
       const loc = obj(s, `${at}.staged[${j}]`);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isOrelError } from '@orel/core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal, MemoryJournal } from './journal.js';
@@ -12,13 +13,14 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
 }
 
 test('a reopened journal resumes: recorded items and finished steps are remembered', async (t) => {
-  const file = join(tempDir(t), 'state/journal.json');
+  const file = join(tempDir(t), 'state/journal.jsonl');
   const j = await FileJournal.open(file);
   assert.equal(j.isDone('sign', 'hello'), false);
   await j.record('sign', 'hello', { sig: 'MEUC' });
   await j.record('publish', 'staging:stage/1.0/hello');
   await j.stepDone('sign');
 
+  await j.close();
   const again = await FileJournal.open(file);
   assert.equal(again.isDone('sign', 'hello'), true);
   assert.deepEqual(again.get('sign', 'hello'), { sig: 'MEUC' });
@@ -29,47 +31,54 @@ test('a reopened journal resumes: recorded items and finished steps are remember
   assert.deepEqual(again.entries('nothing'), {});
 });
 
-test('concurrent records are all persisted, and the file is whole JSON after each write', async (t) => {
+test('concurrent records are all persisted, one line each, and the journal is appended to (not rewritten)', async (t) => {
   const dir = tempDir(t);
-  const file = join(dir, 'journal.json');
+  const file = join(dir, 'journal.jsonl');
   const j = await FileJournal.open(file);
-  const seen: number[] = [];
-  await Promise.all(
-    Array.from({ length: 50 }, async (_, i) => {
-      await j.record('publish', `obj-${i}`, i);
-      // Parses or throws: a reader never sees a half-written journal.
-      seen.push(Object.keys(JSON.parse(readFileSync(file, 'utf8')).steps.publish.items).length);
-    }),
-  );
-  assert.equal(seen.length, 50);
+  await j.record('sign', 'first');
+  const ino = statSync(file).ino;
+  await Promise.all(Array.from({ length: 50 }, (_, i) => j.record('publish', `obj-${i}`, i)));
+  assert.equal(statSync(file).ino, ino, 'the same file, appended to');
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 51, 'one line per record: the cost of a record does not grow with the journal');
+  await j.close();
   const reread = await FileJournal.open(file);
   assert.equal(Object.keys(reread.entries('publish')).length, 50);
-  assert.deepEqual(readdirSync(dir), ['journal.json'], 'no temp file is left behind');
+  assert.deepEqual(readdirSync(dir), ['journal.jsonl'], 'no temp file is left behind');
+  await reread.close();
 });
 
-test('writes replace the file atomically (rename: a new inode, never an in-place rewrite)', async (t) => {
-  const file = join(tempDir(t), 'journal.json');
+test('a torn last line (a crash mid-write) is dropped; the records before it are kept', async (t) => {
+  const file = join(tempDir(t), 'journal.jsonl');
   const j = await FileJournal.open(file);
   await j.record('sign', 'a');
-  const first = statSync(file).ino;
-  await j.record('sign', 'b');
-  assert.notEqual(statSync(file).ino, first);
-});
-
-test('a stale temp file from a crashed run does not affect the journal', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'journal.json');
-  const j = await FileJournal.open(file);
-  await j.record('sign', 'a');
-  writeFileSync(`${file}.99999.tmp`, '{"version":1,"steps":{"sign":{"items":{"half');
+  await j.close();
+  appendFileSync(file, '{"s":"sign","k":"b","v":{"half');
   const again = await FileJournal.open(file);
   assert.equal(again.isDone('sign', 'a'), true);
+  assert.equal(again.isDone('sign', 'b'), false);
+  await again.record('sign', 'c');
+  await again.close();
+  const third = await FileJournal.open(file);
+  assert.ok(third.isDone('sign', 'a') && third.isDone('sign', 'c'), 'the file is whole again after a resume');
+  await third.close();
 });
 
-test('an unreadable journal is an error naming the file, not a silent fresh start', async (t) => {
-  const file = join(tempDir(t), 'journal.json');
-  writeFileSync(file, '{"version":1,"steps":');
-  await assert.rejects(FileJournal.open(file), (e: Error) => e.message.includes(file));
+test('superseded records are compacted away when the journal is reopened', async (t) => {
+  const file = join(tempDir(t), 'journal.jsonl');
+  const j = await FileJournal.open(file);
+  for (let i = 0; i < 500; i++) await j.record('record', 'createdAt', i);
+  await j.close();
+  const again = await FileJournal.open(file);
+  assert.equal(again.get('record', 'createdAt'), 499);
+  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 1);
+  await again.close();
+});
+
+test('a damaged journal is an INTEGRITY error naming the file and line, not a silent fresh start', async (t) => {
+  const file = join(tempDir(t), 'journal.jsonl');
+  writeFileSync(file, '{"s":"sign","k":"a","v":true}\nnot json\n{"s":"sign","k":"b","v":true}\n');
+  await assert.rejects(FileJournal.open(file), (e: unknown) => isOrelError(e, 'INTEGRITY') && e.message.includes(`${file} line 2`));
 });
 
 test('MemoryJournal behaves like the file journal', async () => {

@@ -18,6 +18,7 @@ test('layoutFor: own kind, then own default, then preset, then {name}', () => {
   assert.equal(layoutFor(k8s, 'archive'), 'release/v{version}/{name}');
   assert.equal(layoutFor({ name: 'f', url: 'file://f', preset: 'flat' }, 'binary'), '{name}');
   assert.equal(layoutFor({ name: 'n', url: 'file://n' }, 'sbom'), '{name}');
+  assert.equal(layoutFor({ name: 'n', url: 'file://n' }, 'sbom', true), 'stage/{version}/{buildId}/{name}', 'staging keeps versions and builds apart');
 });
 
 test('objectKeyFor renders the dl.k8s.io layout', () => {

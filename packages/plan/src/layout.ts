@@ -15,10 +15,19 @@ export const PRESET_LAYOUTS: Record<NonNullable<TargetSpec['preset']>, Layout> =
 
 const DERIVED_KINDS: readonly ArtifactKind[] = ['signature', 'certificate', 'bundle', 'checksum'];
 
-/** The layout template for a kind: the target's own, else its default, else the preset's, else "{name}". */
-export function layoutFor(target: TargetSpec, kind: ArtifactKind): string {
+/**
+ * Staging targets keep versions and builds apart by default (krel stages
+ * under stage/<build-version>/), so one build's stage is never taken for another's.
+ */
+export const DEFAULT_STAGING_LAYOUT = 'stage/{version}/{buildId}/{name}';
+
+/**
+ * The layout template for a kind: the target's own, else its default, else
+ * the preset's, else "{name}" ("stage/{version}/{buildId}/{name}" for a target of stages.stage).
+ */
+export function layoutFor(target: TargetSpec, kind: ArtifactKind, staging = false): string {
   const preset = target.preset ? PRESET_LAYOUTS[target.preset] : undefined;
-  return target.layout?.[kind] ?? target.layout?.default ?? preset?.[kind] ?? preset?.default ?? '{name}';
+  return target.layout?.[kind] ?? target.layout?.default ?? preset?.[kind] ?? preset?.default ?? (staging ? DEFAULT_STAGING_LAYOUT : '{name}');
 }
 
 /**
@@ -40,6 +49,7 @@ export function objectKeyFor(
     return dir === '.' ? artifact.name : `${dir}/${artifact.name}`;
   }
   const vars = { ...rp.vars, name: artifact.name, os: artifact.os, arch: artifact.arch, kind: artifact.kind, set: artifact.set };
-  const key = renderTemplate(layoutFor(target, artifact.kind), vars, `target "${target.name}" layout for ${artifact.name}`);
+  const staging = rp.plan.stages?.stage?.targets.includes(target.name) ?? false;
+  const key = renderTemplate(layoutFor(target, artifact.kind, staging), vars, `target "${target.name}" layout for ${artifact.name}`);
   return key.replace(/\/{2,}/g, '/').replace(/^\/+/, '');
 }

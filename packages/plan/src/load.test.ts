@@ -34,7 +34,7 @@ test('the key-signed quickstart plan loads without the signer password', async (
   // Secret fields keep their reference for resolveSecret.
   assert.equal((rp.plan.signers?.['release-key'] as { password?: string }).password, '${env:COSIGN_PASSWORD}');
   assert.deepEqual(rp.plan.stages?.release?.targets, ['release']);
-  assert.deepEqual(stageSteps(rp.plan, 'stage'), ['discover', 'check-rehearsal', 'checksum', 'sign', 'sign-images', 'publish', 'record', 'verify']);
+  assert.deepEqual(stageSteps(rp.plan, 'stage'), ['discover', 'check-rehearsal', 'checksum', 'sign', 'sign-images', 'publish', 'verify', 'record']);
   assert.equal(stageSteps(rp.plan, 'release')[0], 'check-staged');
 });
 
@@ -182,7 +182,7 @@ test('an unknown signer is reported with a suggestion', async () => {
 
 test('a version that is not semver is PLAN_INVALID', async () => {
   const e = await orelError('PLAN_INVALID', () => parsePlan(minimal(), 'r.yaml', { version: '1.2' }));
-  assert.match(e.message, /--version.*semantic version/);
+  assert.match(e.message, /--release-version option.*semantic version/);
   const e2 = await orelError('PLAN_INVALID', () => parsePlan(minimal().replace('1.2.3', '"1.2.x"'), 'r.yaml'));
   assert.match(e2.message, /^r\.yaml:4:12: release\.version: expected a semantic version/);
 });

@@ -68,8 +68,9 @@ export function parsePlan(text: string, file: string, opts: LoadOptions = {}): R
 
   plan.release.version = vars.version;
   plan.release.prerelease ??= vars.prerelease !== '';
+  const buildIdPinned = opts.buildId !== undefined || plan.release.buildId !== undefined;
   plan.release.buildId = vars.buildId;
-  return { plan, file: abs, dir: dirname(abs), vars, warnings };
+  return { plan, file: abs, dir: dirname(abs), vars, warnings, buildIdPinned };
 }
 
 function failIfAny(problems: Problem[], shown: string): void {
@@ -121,7 +122,7 @@ function resolveVariables(ctx: SourceCtx, env: NodeJS.ProcessEnv, opts: LoadOpti
   const planBuildId = buildIdNode ? apply(buildIdNode, ['release', 'buildId'], {}) : undefined;
   const parts = parseVersion(rawVersion);
   if (!parts && !problems.length) {
-    const from = opts.version !== undefined ? 'the --version option' : where(ctx.file, ctx.lc, versionNode?.range?.[0]);
+    const from = opts.version !== undefined ? 'the --release-version option' : where(ctx.file, ctx.lc, versionNode?.range?.[0]);
     throw new OrelError('PLAN_INVALID', `${from}: release.version: expected a semantic version such as 1.2.0 or v1.2.0-rc.1 (got ${JSON.stringify(rawVersion)})`, {
       hint: INVALID_HINT,
     });

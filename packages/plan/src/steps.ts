@@ -3,8 +3,10 @@
 import type { Plan, StepName } from './types.js';
 
 // Images are resolved to digests and signed at stage time, so the stage
-// manifest records exactly what `release` promotes.
-export const DEFAULT_STAGE_STEPS: readonly StepName[] = ['discover', 'check-rehearsal', 'checksum', 'sign', 'sign-images', 'publish', 'record', 'verify'];
+// manifest records exactly what `release` promotes. The manifest is written
+// last, marked verified only when verification passed: `release` refuses
+// a stage that was not verified.
+export const DEFAULT_STAGE_STEPS: readonly StepName[] = ['discover', 'check-rehearsal', 'checksum', 'sign', 'sign-images', 'publish', 'verify', 'record'];
 // VERIFY.md is written before verification so it is verified too; markers
 // and drafts come last, only after everything verified.
 export const DEFAULT_RELEASE_STEPS: readonly StepName[] = [

@@ -232,4 +232,6 @@ export interface ResolvedPlan {
   vars: Record<string, string>;
   /** Non-fatal findings (e.g. a literal secret in the plan), for the CLI to print. */
   warnings?: string[];
+  /** Whether the build id came from the plan or --build-id (else a run resumes the build it started). */
+  buildIdPinned?: boolean;
 }

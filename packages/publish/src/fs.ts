@@ -1,8 +1,9 @@
 // Filesystem target: writes the layout under a directory. Used for file://
 // targets (NFS mounts, artifact staging dirs) and as the mock-mode sandbox.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { dirname, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -27,8 +28,21 @@ async function sha256OfFile(path: string): Promise<string | undefined> {
   return h.digest('hex');
 }
 
+/** Temp files live in one directory at the target's root, so leftovers of a killed run are found and swept. */
+export const FS_TEMP_DIR = '.orel-tmp';
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: any) {
+    return e?.code === 'EPERM';
+  }
+}
+
 export class FsPublisher implements Publisher, Promoter {
   readonly root: string;
+  private swept: Promise<void> | undefined;
 
   constructor(
     readonly name: string,
@@ -51,6 +65,41 @@ export class FsPublisher implements Publisher, Promoter {
     return this.pathOf(key);
   }
 
+  private get tempDir(): string {
+    return join(this.root, FS_TEMP_DIR);
+  }
+
+  /** Removes temp files of runs that died (kill -9): their pid is in the name. */
+  private sweep(): Promise<void> {
+    return (this.swept ??= (async () => {
+      const names = await readdir(this.tempDir).catch(() => [] as string[]);
+      for (const n of names) {
+        const pid = Number(/^(\d+)-/.exec(n)?.[1]);
+        if (!pid || (pid !== process.pid && !pidAlive(pid))) await rm(join(this.tempDir, n), { force: true });
+      }
+      await rmdir(this.tempDir).catch(() => undefined);
+    })());
+  }
+
+  /** Creates a temp file; another put may remove the (empty) temp dir in between, so try again. */
+  private async openTemp(tmp: string) {
+    for (let i = 0; ; i++) {
+      try {
+        await mkdir(this.tempDir, { recursive: true });
+        return await open(tmp, 'wx');
+      } catch (e: any) {
+        if (e?.code !== 'ENOENT' || i >= 20) throw e;
+      }
+    }
+  }
+
+  /** Files under the target that are not objects: temp files of unfinished writes. */
+  async strays(): Promise<string[]> {
+    await this.sweep();
+    const names = await readdir(this.tempDir).catch(() => [] as string[]);
+    return names.map((n) => join(this.tempDir, n));
+  }
+
   async put(req: PutRequest): Promise<PutResult> {
     const dest = this.pathOf(req.key);
     const existing = await sha256OfFile(dest);
@@ -62,16 +111,20 @@ export class FsPublisher implements Publisher, Promoter {
         { hint: 'release a new version, or remove the file by hand if it was never really released' },
       );
     }
+    await this.sweep();
     await mkdir(dirname(dest), { recursive: true });
     // Write to a temp file, check the digest, then move into place: a crash
-    // never leaves a half-written file at a released path.
+    // never leaves a half-written file at a released path, and its temp file
+    // (named by pid) is swept by the next run.
     // Unique per call: concurrent puts of one key must not share (or delete) a temp file.
-    const tmp = `${dest}.orel-${process.pid}-${randomUUID()}.tmp`;
+    const tmp = join(this.tempDir, `${process.pid}-${randomUUID()}.tmp`);
     const h = createHash('sha256');
-    const src = 'path' in req.source ? createReadStream(req.source.path, { highWaterMark: 1 << 20 }) : Readable.from([req.source.data]);
     try {
+      // The temp file first: a source stream must not start flowing before it has somewhere to go.
+      const out = await this.openTemp(tmp);
+      const src = 'path' in req.source ? createReadStream(req.source.path, { highWaterMark: 1 << 20 }) : Readable.from([req.source.data]);
       src.on('data', (c: Buffer) => h.update(c));
-      await pipeline(src, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(src, out.createWriteStream());
       const got = h.digest('hex');
       if (got !== req.sha256) {
         throw new OrelError('INTEGRITY', `${req.artifact ?? req.key}: source bytes changed since they were hashed (sha256 ${got} ≠ ${req.sha256})`);
@@ -95,6 +148,8 @@ export class FsPublisher implements Publisher, Promoter {
       return { status: 'created', location: dest };
     } finally {
       await rm(tmp, { force: true });
+      // Gone when nothing else is in flight (ENOTEMPTY otherwise).
+      await rmdir(this.tempDir).catch(() => undefined);
     }
   }
 

@@ -3,7 +3,7 @@
 // same bytes already there is "exists", different bytes is PUBLISH_CONFLICT.
 // Retries are ours (withRetry honours Retry-After); the client's are off.
 import { createReadStream } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type File, type FileMetadata } from '@google-cloud/storage';
 import {
@@ -39,6 +39,8 @@ export interface GcsPublisherOptions {
   retry?: RetryOptions;
   /** A ready client (tests); otherwise one is made from the target. */
   storage?: Storage;
+  /** A download that delivers nothing this long is cut and retried (default 30 s; env OREL_GCS_READ_IDLE_MS). */
+  readIdleMs?: number;
 }
 
 export const DEFAULT_RESUMABLE_THRESHOLD = 8 << 20;
@@ -57,6 +59,34 @@ const isLoopback = (endpoint: string): boolean => {
     return false;
   }
 };
+
+/**
+ * @google-cloud/storage 7 never ends a download whose connection was cut
+ * mid-body (no 'error', no 'end'): a verify would wait forever. A read that
+ * delivers nothing for `idleMs` fails with ETIMEDOUT, which callers retry.
+ */
+export function stallGuard(src: Readable, where: string, idleMs: number): Readable {
+  const out = new PassThrough();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const e = Object.assign(new Error(`reading ${where}: no data for ${idleMs} ms (connection lost)`), { code: 'ETIMEDOUT' });
+      src.destroy();
+      out.destroy(e);
+    }, idleMs);
+  };
+  arm();
+  src.on('data', arm);
+  src.on('error', (e) => out.destroy(e));
+  out.on('close', () => {
+    clearTimeout(timer);
+    src.destroy();
+  });
+  src.on('end', () => clearTimeout(timer));
+  src.pipe(out);
+  return out;
+}
 
 function makeStorage(t: GcsTarget): Storage {
   const endpoint = t.endpoint ?? process.env.STORAGE_EMULATOR_HOST;
@@ -84,6 +114,7 @@ export class GcsPublisher implements Publisher, Promoter {
   readonly storage: Storage;
   private readonly threshold: number;
   private readonly retry: RetryOptions;
+  private readonly readIdleMs: number;
 
   constructor(target: GcsTarget, opts: GcsPublisherOptions = {}) {
     this.name = target.name;
@@ -93,6 +124,7 @@ export class GcsPublisher implements Publisher, Promoter {
     this.storage = opts.storage ?? makeStorage(target);
     this.threshold = opts.resumableThreshold ?? DEFAULT_RESUMABLE_THRESHOLD;
     this.retry = opts.retry ?? {};
+    this.readIdleMs = opts.readIdleMs ?? (Number(process.env.OREL_GCS_READ_IDLE_MS) || 30_000);
   }
 
   objectKey(key: string): string {
@@ -177,10 +209,14 @@ export class GcsPublisher implements Publisher, Promoter {
     }
   }
 
-  /** Whether an existing object holds the bytes of a local source (metadata sha256, else md5 of the local bytes). */
+  /**
+   * Whether an existing object holds the bytes of a local source: by the
+   * hashes GCS computed (md5, else crc32c), never by the user-settable
+   * metadata.sha256, which anyone with write access can set to anything.
+   */
   private async sameAsLocal(cur: ObjectInfo, req: PutRequest): Promise<boolean> {
     if (cur.size !== req.size) return false;
-    if (cur.sha256) return cur.sha256 === req.sha256;
+    if (cur.sha256 !== undefined && cur.sha256 !== req.sha256) return false;
     const local = 'data' in req.source ? digestBuffer(req.source.data) : (await digestFile(req.source.path)).digest();
     return cur.md5 ? cur.md5 === local.md5 : cur.crc32c === local.crc32c;
   }
@@ -199,7 +235,7 @@ export class GcsPublisher implements Publisher, Promoter {
     const info = await this.stat(key);
     if (!info) throw new OrelError('VERIFY_FAILED', `${this.location(key)} is missing from target ${this.name}`);
     // Pinned to the generation just seen; the client checks crc32c/md5 of full reads.
-    return this.file(key, info.generation).createReadStream({ validation: 'crc32c' });
+    return stallGuard(this.file(key, info.generation).createReadStream({ validation: 'crc32c' }), this.location(key), this.readIdleMs);
   }
 
   promotesFrom(source: Publisher): boolean {
@@ -230,10 +266,8 @@ export class GcsPublisher implements Publisher, Promoter {
       } catch (e) {
         if (statusOf(e) !== 412) throw e;
         const cur = await this.stat(toKey);
-        const same =
-          cur !== undefined &&
-          cur.size === expect.size &&
-          (cur.sha256 !== undefined ? cur.sha256 === expect.sha256 : !!cur.md5 && cur.md5 === src.md5);
+        // Bytes, not labels: GCS's own hashes of both objects (the staged one was re-hashed against the manifest).
+        const same = cur !== undefined && cur.size === expect.size && sameServerHashes(cur, src);
         if (same) return { status: 'exists', location: where };
         throw conflict(where, toKey, cur, expect.sha256);
       }
@@ -278,6 +312,12 @@ function compareUploaded(m: FileMetadata, local: Digests, req: PutRequest): stri
 
 function changed(req: PutRequest, got: string): OrelError {
   return new OrelError('INTEGRITY', `${req.artifact ?? req.key}: source bytes changed since they were hashed (sha256 ${got} ≠ ${req.sha256})`);
+}
+
+/** Two objects hold the same bytes by the hashes GCS computed (md5; crc32c for composite objects without one). */
+function sameServerHashes(a: ObjectInfo, b: ObjectInfo): boolean {
+  if (a.md5 && b.md5) return a.md5 === b.md5;
+  return !!a.crc32c && a.crc32c === b.crc32c;
 }
 
 function conflict(where: string, what: string, cur: ObjectInfo | undefined, sha256: string): OrelError {

@@ -55,6 +55,17 @@ export interface ReleaseReport {
   markers?: { target: string; location: string }[];
 }
 
+/**
+ * What happened in this run, typed: steps read and write it instead of
+ * guessing from names or the report.
+ */
+export interface RunState {
+  /** Targets whose post-publish verification passed in this run. */
+  verifiedTargets: Set<string>;
+}
+
+export const newRunState = (): RunState => ({ verifiedTargets: new Set() });
+
 export interface ReleaseContext {
   readonly rp: ResolvedPlan;
   readonly mode: Mode;
@@ -72,7 +83,7 @@ export interface ReleaseContext {
   /** Publishers by target name (already substituted in mock mode). */
   readonly publishers: ReadonlyMap<string, Publisher>;
   /** Where verification downloads from, by target name, when not the publisher (a plan's publicUrl). */
-  readonly readers?: ReadonlyMap<string, Pick<Publisher, 'read' | 'stat' | 'location' | 'url'>>;
+  readonly readers?: ReadonlyMap<string, Pick<Publisher, 'read' | 'stat' | 'location' | 'url' | 'strays'>>;
   /**
    * Container registries for the image steps: a client per host and, in mock
    * mode, the mapping of staging/release repositories into the sandbox
@@ -85,4 +96,5 @@ export interface ReleaseContext {
   readonly reporter: Reporter;
   readonly journal: Journal;
   readonly report: ReleaseReport;
+  readonly run: RunState;
 }

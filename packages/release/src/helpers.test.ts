@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ArtifactRegistry, isOrelError, type Artifact } from '@orel/core';
 import { MemoryJournal } from '@orel/pipeline';
 import { parsePlan } from '@orel/plan';
-import type { ReleaseContext } from './context.js';
+import { newRunState, type ReleaseContext } from './context.js';
 import { formatBytes, keyFor, publishable, recordPublished, stageTargetNames } from './helpers.js';
 
 const PLAN = `
@@ -36,6 +36,7 @@ function context(artifacts: Artifact[]): ReleaseContext {
     trust: {},
     reporter: { info() {}, warn() {}, debug() {}, stepStart() {}, stepEnd() {}, progress() {} },
     journal: new MemoryJournal(),
+    run: newRunState(),
     report: { mode: 'mock', plan: rp.file, release: { name: 'kube', version: '1.31.0' }, stages: [], verified: false, artifacts: [] },
   };
 }

@@ -30,8 +30,10 @@ export interface VerifyNotesInput {
   issuerRegexp?: string;
   /** Key-signed: the public key's asset name. */
   publicKeyName?: string;
-  /** Aggregate checksum file (sha256). */
+  /** Aggregate checksum file. */
   checksumFile?: string;
+  /** The algorithm of its digests (the artifact's recorded fact; default sha256). */
+  checksumAlgorithm?: 'sha256' | 'sha512';
   /** A trusted_root.json to pass (private or sandbox Sigstore); omit for the public-good instance. */
   trustedRoot?: string;
   /** Key-signed entries were also written to a transparency log (else cosign needs --insecure-ignore-tlog). */
@@ -118,7 +120,7 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
   }
   if (hasSums) {
     L.push('## Checksum', '');
-    block([cmd('sha256sum', '-c', sums, '--ignore-missing')]);
+    block([cmd(`${i.checksumAlgorithm ?? 'sha256'}sum`, '-c', sums, '--ignore-missing')]);
   }
   if (i.files.length) {
     L.push('## Files', '', '| file | sha256 |', '| --- | --- |');

@@ -17,6 +17,8 @@ import { publishStep } from './steps/publish.js';
 import { recordStep } from './steps/record.js';
 import { signStep } from './steps/sign.js';
 import { verifyStep } from './steps/verify.js';
+import { loadStagedStep } from './steps/load-staged.js';
+import { verifyMarkersStep } from './steps/verify-markers.js';
 
 export const STEPS: Partial<Record<StepName, Step<ReleaseContext>>> = {
   discover: discoverStep, // find the build output, hash each file once
@@ -35,6 +37,17 @@ export const STEPS: Partial<Record<StepName, Step<ReleaseContext>>> = {
   markers: markersStep, // stable.txt, latest-X.Y.txt: only after verification, never backwards
   finalize: finalizeStep, // publish drafts (GitHub) only after verification passed
 };
+
+/**
+ * `orel verify`: load the stage manifest, then verify the stage's or the
+ * release's targets as an end user would (files, VERIFY.md, images, markers).
+ */
+export const VERIFY_STEPS: readonly Step<ReleaseContext>[] = [
+  loadStagedStep, // the stage manifest becomes the run's artifacts (+ VERIFY.md rendered again)
+  verifyStep, // every file from the targets: digests, checksum files, signatures, no stray files
+  verifyImagesStep, // release: the images in the release registries and their signatures
+  verifyMarkersStep, // release: markers hold this version or a newer real release
+];
 
 /** Builds a stage from the plan's step list (or the defaults). */
 export function buildStage(ctx: ReleaseContext, name: 'stage' | 'release'): Stage<ReleaseContext> {

@@ -30,6 +30,8 @@ export interface KeylessSignerOptions {
 /** The plan's keyless signer fields this needs (structurally @orel/plan's KeylessSignerSpec). */
 export interface KeylessSignerSpecLike {
   fulcio?: string;
+  /** How reports and the stage manifest name the signer (default: names the Fulcio URL). */
+  ref?: string;
 }
 
 interface CurrentCert {
@@ -87,7 +89,7 @@ export async function createKeylessSigner(spec: KeylessSignerSpecLike, opts: Key
   }
 
   return {
-    ref: `keyless (Fulcio ${fulcioUrl})`,
+    ref: spec.ref ?? `keyless (Fulcio ${fulcioUrl})`,
     hashAlgorithm: 'sha256',
     get certificateRequests() {
       return requests;

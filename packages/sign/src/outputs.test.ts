@@ -216,3 +216,34 @@ test('a bad recorded digest is SIGN_FAILED naming the artifact', async () => {
   const bad = { name: 'x.bin', kind: 'binary' as const, size: 1, sha256: 'zz', sha512: '' };
   await assert.rejects(signArtifacts({ artifacts: [bad], signer, outputs: ['sig'], workDir: tmpdir() }), (e: any) => e.code === 'SIGN_FAILED' && /x\.bin/.test(e.message));
 });
+
+test('a crash between logging and the journal record re-logs the same signature (Rekor answers 409), never a second one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'orel-outputs-'));
+  try {
+    const { artifacts } = makeArtifacts(dir, 3);
+    const { signer, stats } = counting(await createKeyFileSigner({ key: 'plain.pem' }, { baseDir: testdata }));
+    // A log that keeps one entry per distinct signature, as Rekor does (a second upload of it is a 409).
+    const logged = new Map<string, number>();
+    let failAfterLogging = true;
+    const log: Witness = {
+      async testify(content) {
+        const sig = Buffer.from(content.$case === 'messageSignature' ? content.messageSignature.signature : Buffer.alloc(0)).toString('base64');
+        logged.set(sig, (logged.get(sig) ?? 0) + 1);
+        // The TSA (or the process) dies after Rekor answered.
+        if (failAfterLogging) throw new Error('TSA unavailable');
+        return { tlogEntries: [] };
+      },
+    };
+    const journal = new TestJournal();
+    const opts = { artifacts, signer, outputs: ['bundle' as const], witnesses: [log], workDir: join(dir, 'out'), journal };
+    await assert.rejects(signArtifacts(opts));
+    const firstRun = new Set(logged.keys());
+    assert.equal(firstRun.size, 3);
+    failAfterLogging = false;
+    await signArtifacts(opts);
+    assert.deepEqual(new Set(logged.keys()), firstRun, 'the re-run logged the very same signatures');
+    assert.equal(stats.calls, 3, 'nothing was signed twice');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

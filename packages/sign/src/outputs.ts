@@ -1,6 +1,7 @@
 // Signs artifacts by their recorded digests and writes the outputs the plan
 // asks for (<name>.sigstore.json, <name>.sig, <name>.cert) into a work dir.
-import { DEFAULT_CONCURRENCY, OrelError, mapLimit, type Artifact, type HashAlgorithm, type Signer } from '@orel/core';
+import { X509Certificate } from 'node:crypto';
+import { DEFAULT_CONCURRENCY, OrelError, mapLimit, type Artifact, type HashAlgorithm, type KeyMaterial, type SignatureResult, type Signer } from '@orel/core';
 import { buildMessageBundle, serializeBundle, type Witness } from './outputs-bundle.js';
 import { signerDigest } from './signer-digest.js';
 import { OUTPUT_FILES, certFileBytes, outputArtifact, readOutput, sigFileBytes, writeOutput, type OutputKind } from './outputs-files.js';
@@ -77,12 +78,47 @@ export function artifactDigest(a: Artifact, algorithm: HashAlgorithm): Buffer {
   return Buffer.from(hex, 'hex');
 }
 
+/** Journal step of signatures made but not yet witnessed (logged in Rekor, timestamped). */
+export const SIGN_PENDING_STEP = 'sign-pending';
+
+interface PendingSignature {
+  signature: string; // base64
+  key: KeyMaterial;
+}
+
+/**
+ * The signature to witness: the one journaled before a crash (so a re-run
+ * logs the same entry again, which Rekor answers with 409 and the existing
+ * entry, instead of making a second one), else a new one, journaled before
+ * any witness sees it. A keyless certificate that expired since is not reused.
+ */
+async function signatureFor(a: Artifact, digest: Buffer, algorithm: HashAlgorithm, opts: SignArtifactsOptions): Promise<SignatureResult> {
+  const key = signJournalKey(a);
+  const pending = opts.journal?.get(SIGN_PENDING_STEP, key) as PendingSignature | undefined;
+  if (pending && stillValid(pending.key)) return { signature: Buffer.from(pending.signature, 'base64'), key: pending.key };
+  const result = await opts.signer.signDigest(digest, algorithm);
+  if ((opts.witnesses?.length ?? 0) > 0) {
+    const record: PendingSignature = { signature: result.signature.toString('base64'), key: result.key };
+    await opts.journal?.record(SIGN_PENDING_STEP, key, record);
+  }
+  return result;
+}
+
+function stillValid(key: KeyMaterial): boolean {
+  if (key.$case !== 'x509Certificate') return true;
+  try {
+    return Date.parse(new X509Certificate(key.certificate).validTo) > Date.now() + 60_000;
+  } catch {
+    return false;
+  }
+}
+
 async function signOne(a: Artifact, opts: SignArtifactsOptions): Promise<Artifact[]> {
   const algorithm = opts.signer.hashAlgorithm;
   const digest = await signerDigest(a, algorithm);
   let files: { name: string; kind: Artifact['kind']; bytes: Buffer }[];
   try {
-    const result = await opts.signer.signDigest(digest, algorithm);
+    const result = await signatureFor(a, digest, algorithm, opts);
     // Witnesses (Rekor, TSA) run even when no bundle file is asked for: a
     // keyless .sig + .cert is only checkable once its entry is in the log.
     const bundle =

@@ -51,6 +51,8 @@ export interface GcsServer {
     failNext(match: FaultMatch, status: number, times?: number, headers?: Record<string, string>): void;
     /** The next `times` upload requests with a body lose their connection after `afterBytes` (default: half the body). */
     dropConnectionMidUpload(times?: number, afterBytes?: number): void;
+    /** The next `times` media downloads (of objects whose name includes `pathIncludes`) lose their connection halfway. */
+    dropConnectionMidDownload(times?: number, pathIncludes?: string): void;
     clear(): void;
   };
   close(): Promise<void>;
@@ -78,6 +80,7 @@ export async function startGcsServer(opts: GcsServerOptions = {}): Promise<GcsSe
   const sessions = new Map<string, Session>();
   const failRules: { match: FaultMatch; status: number; times: number; headers: Record<string, string> }[] = [];
   const drops: { times: number; afterBytes?: number }[] = [];
+  const downloadDrops: { times: number; pathIncludes?: string }[] = [];
   const stats: GcsServer['stats'] = { uploadBytesReceived: 0, requests: [] };
   let base = '';
 
@@ -298,6 +301,16 @@ export async function startGcsServer(opts: GcsServerOptions = {}): Promise<GcsSe
       res.writeHead(200, headers);
     }
     if (req.method === 'HEAD' || o.size === 0) return void res.end();
+    const drop = downloadDrops[0];
+    if (drop && (!drop.pathIncludes || o.name.includes(drop.pathIncludes))) {
+      // The connection resets after part of the body, as a flaky network does.
+      if (--drop.times <= 0) downloadDrops.shift();
+      const half = Math.max(0, Math.floor(o.size / 2) - 1);
+      const part = createReadStream(o.file, { start: 0, end: half });
+      part.on('end', () => res.socket?.destroy());
+      part.pipe(res, { end: false });
+      return;
+    }
     createReadStream(o.file, range ? { start: range.start, end: range.end } : {}).pipe(res);
   };
 
@@ -480,7 +493,8 @@ export async function startGcsServer(opts: GcsServerOptions = {}): Promise<GcsSe
     faults: {
       failNext: (match, status, times = 1, headers = {}) => void failRules.push({ match, status, times, headers }),
       dropConnectionMidUpload: (times = 1, afterBytes) => void drops.push({ times, afterBytes }),
-      clear: () => ((failRules.length = 0), (drops.length = 0)),
+      dropConnectionMidDownload: (times = 1, pathIncludes) => void downloadDrops.push({ times, pathIncludes }),
+      clear: () => ((failRules.length = 0), (drops.length = 0), (downloadDrops.length = 0)),
     },
     close: async () => {
       server.closeAllConnections();

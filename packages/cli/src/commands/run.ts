@@ -2,7 +2,7 @@
 // stage's steps, print the report. Exit status says how it went.
 import { OrelError } from '@orel/core';
 import { runStage, type StepRecord } from '@orel/pipeline';
-import { STEPS, buildStage, fetchStageManifest, verifyTarget, stageTargetNames, type ReleaseReport } from '@orel/release';
+import { VERIFY_STEPS, buildStage, fetchStageManifest, type ReleaseReport } from '@orel/release';
 import type { Command } from 'commander';
 import type { GlobalOptions, Session } from '../compose.js';
 import { errorJson, printReport } from '../output.js';
@@ -22,7 +22,6 @@ async function runNamed(session: Session, name: 'stage' | 'release'): Promise<vo
 
 /** Whether the staging area already holds this build's stage manifest. */
 async function isStaged(session: Session): Promise<boolean> {
-  if (session.state.staged) return true;
   try {
     await fetchStageManifest(session);
     return true;
@@ -32,18 +31,27 @@ async function isStaged(session: Session): Promise<boolean> {
   }
 }
 
-/** Runs a stage command in a session and prints the report (or, with --json, the error as JSON too). */
-function withSession(opts: GlobalOptions, stage: string, body: (s: Session) => Promise<void>): Promise<number> {
+/** Runs a command in a session and prints the report (or, with --json, the error as JSON too). */
+function withSession(opts: GlobalOptions, stage: string, writes: boolean, body: (s: Session) => Promise<void>): Promise<number> {
   return inSession(
     opts,
-    { reporter: createReporter(opts), stage },
+    { reporter: createReporter(opts), stage, writes },
     async (session) => {
       await body(session);
+      if (writes) {
+        session.state.lastRun = { ...session.state.lastRun!, outcome: 'done' };
+        await session.saveState();
+      }
       printReport(session.report, !!opts.json);
       // A failed verification throws (exit 3); a plan may also leave verify out of a stage.
       return 0;
     },
     (e, session) => {
+      if (writes && session?.state.lastRun) {
+        session.state.lastRun = { ...session.state.lastRun, outcome: 'failed', error: errorJson(e).code };
+        // Best effort: the error itself is what the user must see.
+        void session.saveState().catch(() => undefined);
+      }
       if (!opts.json) return;
       if (session) printReport({ ...session.report, verified: false, error: errorJson(e) }, true);
       else process.stdout.write(JSON.stringify({ verified: false, error: errorJson(e) }, null, 2) + '\n');
@@ -51,23 +59,23 @@ function withSession(opts: GlobalOptions, stage: string, body: (s: Session) => P
   );
 }
 
+async function stageOnce(s: Session): Promise<void> {
+  await runNamed(s, 'stage');
+  s.state.staged = new Date().toISOString();
+  await s.saveState();
+}
+
 export async function stageCommand(opts: GlobalOptions): Promise<number> {
-  return withSession(opts, 'stage', async (s) => {
-    await runNamed(s, 'stage');
-    s.state.staged = new Date().toISOString();
-    await s.saveState();
-  });
+  return withSession(opts, 'stage', true, stageOnce);
 }
 
 export async function releaseCommand(opts: GlobalOptions): Promise<number> {
-  return withSession(opts, 'release', async (s) => {
+  return withSession(opts, 'release', true, async (s) => {
+    if (!s.rp.plan.stages?.release) throw new OrelError('PLAN_INVALID', `${s.rp.file}: the plan has no stages.release`);
     if (!(await isStaged(s))) {
       s.reporter.info(`nothing staged yet for ${s.rp.plan.release.name} ${s.rp.vars.version} (build ${s.state.buildId}): staging first`);
-      await runNamed(s, 'stage');
-      s.state.staged = new Date().toISOString();
-      await s.saveState();
+      await stageOnce(s);
     }
-    if (!s.rp.plan.stages?.release) throw new OrelError('PLAN_INVALID', `${s.rp.file}: the plan has no stages.release`);
     // The release report shows the release targets, not the staging area.
     s.report.artifacts = [];
     s.report.verified = false;
@@ -77,27 +85,14 @@ export async function releaseCommand(opts: GlobalOptions): Promise<number> {
   });
 }
 
+/** `orel verify`: load the stage manifest and run the verify stage against the stage's or the release's targets. */
 export async function verifyCommand(opts: GlobalOptions & { stage?: string }): Promise<number> {
-  return withSession(opts, 'verify', async (s) => {
+  return withSession(opts, 'verify', false, async (s) => {
     const stage = opts.stage ?? (s.state.released || !s.state.staged ? 'release' : 'stage');
     if (stage !== 'stage' && stage !== 'release') throw new OrelError('USAGE', `--stage must be "stage" or "release", not "${stage}"`);
-    const { manifest, from } = await fetchStageManifest(s);
-    s.reporter.info(`verifying ${stage} targets against the stage manifest ${from}`);
-    for (const entry of manifest.artifacts) {
-      const { staged, ...rest } = entry;
-      s.artifacts.upsert({ ...rest, extra: { ...(rest.extra ?? {}), staged } });
-    }
     s.stage = stage;
-    const targets = stageTargetNames(s, stage);
-    if (targets.length === 0) throw new OrelError('PLAN_INVALID', `${s.rp.file}: stages.${stage} names no targets`);
-    const t0 = performance.now();
-    for (const t of targets) await verifyTarget(s, t);
-    recordStep(s.report, 'verify', { name: 'verify', status: 'done', ms: Math.round(performance.now() - t0) });
-    if (stage === 'release' && manifest.images?.length) {
-      // Images too: pulled from the release registries, signatures checked.
-      s.report.images = manifest.images;
-      await runStage({ name: 'verify', steps: [STEPS['verify-images']!] }, s, s.reporter, { onStep: (st, rec) => recordStep(s.report, st, rec) });
-    }
+    if (!s.rp.plan.stages?.[stage]?.targets.length) throw new OrelError('PLAN_INVALID', `${s.rp.file}: stages.${stage} names no targets`);
+    await runStage({ name: 'verify', steps: VERIFY_STEPS }, s, s.reporter, { onStep: (st, rec) => recordStep(s.report, st, rec) });
     s.report.verified = s.report.artifacts.every((a) => a.verified !== false);
   });
 }
@@ -115,7 +110,7 @@ export function register(program: Command, run: (f: () => Promise<number>) => Pr
     .action((_o, cmd: Command) => run(() => releaseCommand(cmd.optsWithGlobals())));
   program
     .command('verify')
-    .description('fetch what was published and verify digests, checksum files and signatures against the stage manifest')
+    .description('fetch what was published and verify digests, checksum files, signatures, VERIFY.md, images and markers against the stage manifest')
     .option('--stage <name>', 'which targets to verify: "stage" or "release" (default: release once released)')
     .action((_o, cmd: Command) => run(() => verifyCommand(cmd.optsWithGlobals())));
 }

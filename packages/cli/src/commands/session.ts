@@ -7,13 +7,13 @@ import { printError } from '../output.js';
 
 export async function inSession(
   opts: GlobalOptions,
-  how: { reporter: Reporter; stage: string; withSigner?: boolean },
+  how: { reporter: Reporter; stage: string; withSigner?: boolean; writes?: boolean },
   body: (s: Session) => Promise<number>,
   onError?: (e: unknown, s: Session | undefined) => void,
 ): Promise<number> {
   let session: Session | undefined;
   try {
-    session = await openSession(opts, how.reporter, how.stage, how.withSigner ?? true);
+    session = await openSession(opts, how.reporter, how.stage, how.withSigner ?? true, how.writes ?? false);
     return await body(session);
   } catch (e) {
     const code = printError(e);

@@ -1,4 +1,4 @@
-import { OrelError, mapLimit, type Artifact } from '@orel/core';
+import { OrelError, mapLimit } from '@orel/core';
 import { validateStageManifest, type StageManifest } from '@orel/manifest';
 import type { Step } from '@orel/pipeline';
 import { verifyDigests } from '@orel/verify';
@@ -26,7 +26,38 @@ export async function fetchStageManifest(ctx: ReleaseContext): Promise<{ manifes
   } catch (e) {
     throw new OrelError('INTEGRITY', `stage manifest ${p.location(key)} is not valid JSON: ${(e as Error).message}`);
   }
-  return { manifest: validateStageManifest(doc, p.location(key)), text, from: p.location(key) };
+  const manifest = validateStageManifest(doc, p.location(key));
+  checkStageIdentity(ctx, manifest, p.location(key));
+  return { manifest, text, from: p.location(key) };
+}
+
+/**
+ * A stage manifest is released only under the name, version and build id it
+ * was staged with: an old stage is never released as a new version.
+ */
+export function checkStageIdentity(ctx: ReleaseContext, m: StageManifest, from: string): void {
+  const want = { name: ctx.rp.plan.release.name, version: ctx.rp.vars.version, buildId: ctx.rp.vars.buildId };
+  const diffs = (['name', 'version', 'buildId'] as const).filter((k) => m.release[k] !== want[k]).map((k) => `${k} "${m.release[k]}" (this run: "${want[k]}")`);
+  if (diffs.length) {
+    throw new OrelError('INTEGRITY', `the stage manifest at ${from} is for another release: ${diffs.join(', ')}; nothing was released`, {
+      hint: 'stage this build first (`orel stage`), with a staging layout that keeps versions and builds apart (e.g. "stage/{version}/{buildId}/{name}")',
+    });
+  }
+}
+
+/** A stage is released only when its own post-publish verification passed. */
+export function checkStageVerified(m: StageManifest, from: string): void {
+  if (m.verified !== true) {
+    throw new OrelError('INTEGRITY', `the stage at ${from} did not pass verification; nothing was released`, {
+      hint: 'stage again with a new --build-id, with `verify` among stages.stage.steps, and release once it verifies',
+    });
+  }
+}
+
+/** The staged artifacts (and images) become this run's artifacts. */
+export function loadStaged(ctx: ReleaseContext, manifest: StageManifest): void {
+  for (const entry of manifest.artifacts) ctx.artifacts.upsert(entry);
+  if (manifest.images) ctx.report.images = manifest.images;
 }
 
 /**
@@ -37,6 +68,7 @@ export const checkStagedStep: Step<ReleaseContext> = {
   name: 'check-staged',
   async run(ctx) {
     const { manifest, text, from } = await fetchStageManifest(ctx);
+    checkStageVerified(manifest, from);
     // The local copy (when this machine staged) must agree with the remote one.
     const local = await readFile(localStageManifestPath(ctx), 'utf8').catch(() => undefined);
     if (local !== undefined && local !== text) {
@@ -60,12 +92,7 @@ export const checkStagedStep: Step<ReleaseContext> = {
     if (problems.length > 0) {
       throw new OrelError('INTEGRITY', `staged objects do not match the stage manifest ${from}; nothing was released`, { details: problems.sort() });
     }
-    for (const entry of manifest.artifacts) {
-      const { staged, ...rest } = entry;
-      const a: Artifact = { ...rest, extra: { ...(rest.extra ?? {}), staged } };
-      ctx.artifacts.upsert(a);
-    }
-    if (manifest.images) ctx.report.images = manifest.images;
+    loadStaged(ctx, manifest);
     return `${manifest.artifacts.length} staged objects match the manifest`;
   },
 };

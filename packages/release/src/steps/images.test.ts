@@ -8,7 +8,7 @@ import { RegistryClient, registryAccess, sandboxMapping, sigTag } from '@orel/oc
 import { keySigner, pushIndex } from '@orel/oci/testing';
 import { MemoryJournal } from '@orel/pipeline';
 import { registryMissing, startRegistry, type RunningRegistry } from '@orel/registry';
-import type { ReleaseContext } from '../context.js';
+import { newRunState, type ReleaseContext } from '../context.js';
 import { promoteImagesStep, signImagesStep, verifyImagesStep, type ImageRecord } from './images.js';
 
 describe('image steps (mock mode on docker-registry)', { skip: registryMissing() }, () => {
@@ -32,6 +32,7 @@ describe('image steps (mock mode on docker-registry)', { skip: registryMissing()
       trust: { publicKeyPem: signer.publicKeyPemSync },
       reporter: silentReporter,
       journal: new MemoryJournal(),
+      run: newRunState(),
       report: { mode: 'mock', plan: '/plan.yaml', release: { name: 'app', version: '1.2.3' }, stages: [], verified: false, artifacts: [] },
     };
   }

@@ -131,7 +131,7 @@ export const promoteImagesStep: Step<ReleaseContext> = {
 
 export const verifyImagesStep: Step<ReleaseContext> = {
   name: 'verify-images',
-  skip: (ctx) => (images(ctx).length === 0 ? 'the plan lists no images' : !ctx.signer && !ctx.trust.publicKeyPem && !ctx.trust.trustedRoot ? 'nothing to verify images with (no key, no trusted root)' : undefined),
+  skip: (ctx) => (images(ctx).length === 0 ? 'the plan lists no images' : ctx.stage === 'stage' ? 'images are verified in the release registries' : !ctx.signer && !ctx.trust.publicKeyPem && !ctx.trust.trustedRoot ? 'nothing to verify images with (no key, no trusted root)' : undefined),
   async run(ctx) {
     const pol = ctx.rp.plan.verification ?? {};
     let checks = 0;

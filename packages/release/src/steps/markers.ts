@@ -4,7 +4,7 @@ import type { ReleaseContext } from '../context.js';
 import { publisherFor, stageTargetNames, targetSpec } from '../helpers.js';
 
 /** Targets that take markers: the plan's list, else every file/bucket target of the stage. */
-function markerTargets(ctx: ReleaseContext): string[] {
+export function markerTargets(ctx: ReleaseContext): string[] {
   const listed = ctx.rp.plan.markers?.targets;
   return listed ?? stageTargetNames(ctx).filter((t) => !targetSpec(ctx, t).url.startsWith('github:'));
 }

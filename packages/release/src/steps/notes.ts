@@ -26,7 +26,9 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
   const signing = plan.signing;
   const signerType = signing ? plan.signers?.[signing.signer]?.type : undefined;
   const files = publishable(ctx).filter((a) => a.name !== VERIFY_NOTES_NAME);
-  const sums = ctx.artifacts.list(byKind('checksum')).find((a) => !a.subject && (a.extra?.algorithm === 'sha256' || /256|checksums/i.test(a.name)));
+  // An aggregate checksum file, sha256 preferred; what it lists is a typed fact, not its name.
+  const aggregates = ctx.artifacts.list(byKind('checksum')).filter((a) => !a.subject);
+  const sums = aggregates.find((a) => (a.algorithm ?? 'sha256') === 'sha256') ?? aggregates[0];
   const v = plan.verification ?? {};
   return {
     release: { name: plan.release.name, version: ctx.rp.vars.version },
@@ -39,9 +41,23 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
     issuerRegexp: v.issuerRegexp,
     publicKeyName: 'cosign.pub',
     checksumFile: sums?.name,
+    checksumAlgorithm: sums?.algorithm,
     trustedRoot: ctx.trust.trustedRootPath,
     tlog: signerType === 'keyless' || signing?.transparencyLog === true,
   };
+}
+
+/**
+ * Renders VERIFY.md into the work dir and adds it to the artifacts: the notes
+ * step publishes it, and `orel verify` renders it again to check what users read.
+ */
+export async function writeNotes(ctx: ReleaseContext): Promise<Artifact> {
+  const file = join(ctx.workDir, VERIFY_NOTES_NAME);
+  await mkdir(ctx.workDir, { recursive: true });
+  await writeFile(file, renderVerifyNotes(notesInput(ctx)));
+  const a: Artifact = { name: VERIFY_NOTES_NAME, kind: 'notes', path: file, ...(await digestFile(file)) };
+  ctx.artifacts.upsert(a);
+  return a;
 }
 
 /** VERIFY.md: the exact, tested commands to verify one downloaded file of this release. */
@@ -49,12 +65,8 @@ export const notesStep: Step<ReleaseContext> = {
   name: 'notes',
   skip: noTargets,
   async run(ctx) {
-    const file = join(ctx.workDir, VERIFY_NOTES_NAME);
-    await mkdir(ctx.workDir, { recursive: true });
-    await writeFile(file, renderVerifyNotes(notesInput(ctx)));
-    const d = await digestFile(file);
-    const a: Artifact = { name: VERIFY_NOTES_NAME, kind: 'notes', path: file, ...d };
-    ctx.artifacts.upsert(a);
+    const a = await writeNotes(ctx);
+    const file = a.path!;
     for (const t of stageTargetNames(ctx)) {
       const p = publisherFor(ctx, t);
       await putOnce(ctx, t, p, a, (key) => p.put({ key, source: { path: file }, size: a.size, sha256: a.sha256, artifact: a.name }));

@@ -1,4 +1,4 @@
-import { OrelError, canPromote, type Artifact, type Publisher, type PutResult } from '@orel/core';
+import { OrelError, canPromote, type Artifact, type Publisher, type PutResult, type StagedLocation } from '@orel/core';
 import type { Step } from '@orel/pipeline';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -8,13 +8,8 @@ import type { ReleaseContext } from '../context.js';
 import { publisherFor } from '../helpers.js';
 import { noTargets, putEverywhere } from './publish.js';
 
-interface StagedRef {
-  target: string;
-  key: string;
-}
-
-function stagedRef(a: Artifact): StagedRef {
-  const staged = (a.extra?.staged as StagedRef[] | undefined)?.[0];
+function stagedRef(a: Artifact): StagedLocation {
+  const staged = a.staged?.[0];
   if (!staged) throw new OrelError('INTERNAL', `artifact ${a.name} has no staged location (run check-staged first)`);
   return staged;
 }

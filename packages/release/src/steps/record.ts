@@ -36,6 +36,8 @@ export const recordStep: Step<ReleaseContext> = {
       kind: 'StageManifest',
       release: { name: ctx.rp.plan.release.name, version: ctx.rp.vars.version, buildId: ctx.rp.vars.buildId },
       createdAt,
+      // Only a verification that passed in this run, on every staging target, marks the stage verified.
+      verified: targets.every((t) => ctx.run.verifiedTargets.has(t)),
       artifacts: publishable(ctx).map((a) => ({
         ...a,
         staged: targets.map((t) => {
@@ -54,6 +56,6 @@ export const recordStep: Step<ReleaseContext> = {
       const key = keyFor(ctx, t, me);
       await publisherFor(ctx, t).put({ key, source: { path: file }, size: d.size, sha256: d.sha256, artifact: me.name });
     }
-    return `${manifest.artifacts.length} artifacts recorded`;
+    return `${manifest.artifacts.length} artifacts recorded${manifest.verified ? ', verified' : ' (NOT verified: `orel release` will refuse it)'}`;
   },
 };

@@ -4,14 +4,14 @@ import { checkChecksumFile, identityCheck, verifyBlob, verifyBundle, verifyDiges
 import { createHash } from 'node:crypto';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, reportEntry, stageTargetNames } from '../helpers.js';
-import { readAll } from '../read.js';
+import { readAll, withReadRetry } from '../read.js';
 import { noTargets } from './publish.js';
 
 const SMALL_KINDS = new Set(['signature', 'certificate', 'bundle', 'checksum', 'public-key', 'notes']);
 
 /** Reads a small published file and checks its digests against the record. */
 async function fetchChecked(p: Pick<Publisher, 'read' | 'location'>, key: string, a: Artifact): Promise<Buffer> {
-  const buf = await readAll(await p.read(key));
+  const buf = await withReadRetry(() => p.read(key), (s) => readAll(s));
   const sha256 = createHash('sha256').update(buf).digest('hex');
   if (buf.length !== a.size || sha256 !== a.sha256) {
     throw new OrelError('INTEGRITY', `${a.name} (${p.location(key)}): published bytes differ from the record (sha256 ${sha256})`);
@@ -63,7 +63,7 @@ async function verifySigCertPair(ctx: ReleaseContext, subject: Artifact, sig: Bu
 
 /** Checks an aggregate checksum file's entries against the recorded digests. */
 function checkAggregate(ctx: ReleaseContext, a: Artifact, content: Buffer): string[] {
-  const algorithm = (a.extra?.algorithm as 'sha256' | 'sha512' | undefined) ?? (/512/.test(a.name) ? 'sha512' : 'sha256');
+  const algorithm = a.algorithm ?? 'sha256';
   const expected = new Map<string, { sha256?: string; sha512?: string }>();
   // Aggregate checksum files cover exactly the build outputs.
   for (const x of ctx.artifacts.list(isBuildOutput)) expected.set(x.name, { sha256: x.sha256, sha512: x.sha512 });
@@ -97,7 +97,7 @@ export async function verifyTarget(ctx: ReleaseContext, target: string): Promise
         else if (a.kind === 'signature' || a.kind === 'bundle') await checkSignature(ctx, a, content, fetch);
       } else {
         const key = keyFor(ctx, target, a);
-        await verifyDigests(`${a.name} (${p.location(key)})`, await p.read(key), a);
+        await withReadRetry(() => p.read(key), (s) => verifyDigests(`${a.name} (${p.location(key)})`, s, a));
       }
     } catch (e) {
       problems.push((e as Error).message);
@@ -109,10 +109,12 @@ export async function verifyTarget(ctx: ReleaseContext, target: string): Promise
     }
     ctx.reporter.progress(`verify ${target}`, ++n, items.length);
   });
+  for (const s of (await p.strays?.()) ?? []) failed.push(`${target}: ${s} is not part of the release (a leftover of an unfinished write)`);
   if (failed.length) {
     ctx.report.verified = false;
     throw new OrelError('VERIFY_FAILED', `${failed.length} problem(s) verifying target ${target} (${p.url})`, { details: failed.sort() });
   }
+  ctx.run.verifiedTargets.add(target);
   return items.length;
 }
 
