@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGitHubServer, type GitHubServer } from '@orel/github-server';
@@ -64,6 +64,24 @@ describe('orel release --nomock to a GitHub release', () => {
     const again = await release(plan);
     assert.equal(again.status, 0, errorLines(again.stderr) + again.stderr.slice(-3000));
     assert.deepEqual(gh.requests.slice(before).filter((r) => r.method !== 'GET'), [], 'a re-run writes nothing');
+  });
+
+  test('never touches a release orel did not create: a foreign published release for the tag is refused before any write', async () => {
+    const res = await fetch(`${gh.url}/repos/acme/hello/releases`, {
+      method: 'POST',
+      headers: { authorization: `token ${gh.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tag_name: 'v1.2.0', name: 'theirs', body: 'their notes', draft: false }),
+    });
+    assert.equal(res.status, 201);
+    const plan = ws.variant('gh-foreign.yaml', (y) => githubPlan(y, gh.url));
+    const run = await release(plan);
+    assert.equal(run.status, 4, errorLines(run.stderr) + run.stderr.slice(-2000));
+    assert.match(errorLines(run.stderr), /v1\.2\.0 .*orel did not create/);
+    const [rel] = gh.releases('acme', 'hello') as any[];
+    assert.equal(rel.name, 'theirs');
+    assert.equal(rel.body, 'their notes');
+    assert.deepEqual(gh.assets('acme', 'hello', rel.id), [], 'no asset uploaded');
+    assert.equal(existsSync(join(ws.dir, 'out/release/release/v1.2.0')), false, 'no other release target was written either');
   });
 
   test('kill -9 mid-upload, then a re-run completes', async () => {

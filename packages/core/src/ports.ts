@@ -75,6 +75,8 @@ export interface Publisher {
   read(key: string): Promise<Readable>;
   stat(key: string): Promise<ObjectInfo | undefined>;
   location(key: string): string;
+  /** Checks, before anything is written to any target, what can be known up front (e.g. a foreign GitHub release for the tag). */
+  preflight?(): Promise<void>;
   /** Leftovers of unfinished writes inside the target (temp files); verification fails while any remain. */
   strays?(): Promise<string[]>;
 }

@@ -93,9 +93,13 @@ export class FsPublisher implements Publisher, Promoter {
     }
   }
 
-  /** Files under the target that are not objects: temp files of unfinished writes. */
-  async strays(): Promise<string[]> {
+  /** Before a run writes: temp files of runs that died are removed. */
+  async preflight(): Promise<void> {
     await this.sweep();
+  }
+
+  /** Files under the target that are not objects: temp files of unfinished writes (verification only reads). */
+  async strays(): Promise<string[]> {
     const names = await readdir(this.tempDir).catch(() => [] as string[]);
     return names.map((n) => join(this.tempDir, n));
   }

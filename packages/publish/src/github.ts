@@ -63,6 +63,10 @@ interface AssetJson {
   browser_download_url: string;
 }
 
+/** In the body of every release orel creates (invisible when rendered): what it may touch. */
+export const OREL_RELEASE_MARK = '<!-- created by orel -->';
+const withMark = (body: string): string => (body.includes(OREL_RELEASE_MARK) ? body : `${body.trim() ? body.trim() + '\n\n' : ''}${OREL_RELEASE_MARK}`);
+
 /** GitHub's release body limit (characters). */
 const MAX_BODY = 125_000;
 
@@ -145,10 +149,27 @@ class GitHubReleasePublisher implements Publisher, Finalizer {
     return new OrelError('PUBLISH_FAILED', msg, { cause: e });
   }
 
+  /** Before anything is written anywhere: the tag's release, if there is one, must be orel's. */
+  async preflight(): Promise<void> {
+    const found = await this.call(`finding release ${this.target.tag}`, () => this.findRelease());
+    if (found) this.checkOwned(found);
+  }
+
+  /** orel never touches a release it did not create (its drafts carry OREL_RELEASE_MARK in the body). */
+  private checkOwned(rel: ReleaseJson): void {
+    if ((rel.body ?? '').includes(OREL_RELEASE_MARK)) return;
+    throw new OrelError(
+      'PUBLISH_CONFLICT',
+      `github target '${this.name}': ${this.owner}/${this.repo} already has a ${rel.draft ? 'draft' : 'published'} release for ${this.target.tag} (id ${rel.id}) that orel did not create; it is left as it was`,
+      { hint: 'release under another tag (the target\'s tag:), or delete that release if it is really yours to replace' },
+    );
+  }
+
   /** The draft (or already published) release for the tag, created as a draft if missing. Drafts are only found through the list. */
   private release(): Promise<ReleaseJson> {
     this.releaseP ??= this.call(`finding release ${this.target.tag}`, async () => {
       const found = await this.findRelease();
+      if (found) this.checkOwned(found);
       const rel =
         found ??
         ((
@@ -158,7 +179,7 @@ class GitHubReleasePublisher implements Publisher, Finalizer {
               repo: this.repo,
               tag_name: this.target.tag,
               name: this.target.title ?? this.target.tag,
-              body: this.target.body ?? '',
+              body: withMark(this.target.body ?? ''),
               draft: true,
               prerelease: this.opts.prerelease,
             }),
@@ -362,7 +383,8 @@ class GitHubReleasePublisher implements Publisher, Finalizer {
       for await (const c of await this.readAsset(notes)) chunks.push(Buffer.from(c));
       body = [body.trim(), Buffer.concat(chunks).toString('utf8').trim()].filter(Boolean).join('\n\n');
     }
-    if (body.length > MAX_BODY) body = body.slice(0, MAX_BODY - 40) + '\n\n(truncated; see VERIFY.md)';
+    if (body.length > MAX_BODY - 64) body = body.slice(0, MAX_BODY - 104) + '\n\n(truncated; see VERIFY.md)';
+    body = withMark(body);
     const update = { name: this.target.title ?? this.target.tag, body, prerelease: this.opts.prerelease, draft: false };
     if (!rel.draft && rel.name === update.name && (rel.body ?? '') === body && rel.prerelease === update.prerelease) return;
     const res = await this.call(`publishing release ${this.target.tag}`, () =>

@@ -13,6 +13,7 @@ function status(opts: GlobalOptions): Promise<number> {
       release: session.report.release,
       buildId: session.state.buildId,
       staged: session.state.staged ?? null,
+      lastRun: session.state.lastRun ?? null,
       released: session.state.released ?? null,
       workDir: session.workDir,
       signed: Object.keys(j.entries('sign')).length,
@@ -24,10 +25,13 @@ function status(opts: GlobalOptions): Promise<number> {
         [
           `${out.release.name} ${out.release.version} (build ${out.buildId}), ${out.mode} mode${out.sandbox ? `, sandbox ${out.sandbox}` : ''}`,
           `  staged:    ${out.staged ?? 'no'}`,
+          ...(out.lastRun && out.lastRun.outcome !== 'done'
+            ? [`  last run:  \`orel ${out.lastRun.command}\` ${out.lastRun.outcome === 'failed' ? `failed (${out.lastRun.error})` : 'did not finish (killed?)'}, started ${out.lastRun.started}: re-run it to resume`]
+            : []),
           `  released:  ${out.released ?? 'no'}`,
           `  signed:    ${out.signed} artifacts`,
           `  published: ${out.published} objects (all targets)`,
-          `  journal:   ${out.workDir}/journal.json`,
+          `  journal:   ${out.workDir}/journal.jsonl`,
         ].join('\n') + '\n',
       );
     }

@@ -40,6 +40,8 @@ export async function putEverywhere(
 ): Promise<string> {
   const items = publishable(ctx);
   const statuses: string[] = [];
+  // Every target is checked before the first write to any of them.
+  for (const target of stageTargetNames(ctx)) await publisherFor(ctx, target).preflight?.();
   for (const target of stageTargetNames(ctx)) {
     const dest = publisherFor(ctx, target);
     let n = 0;
