@@ -67,6 +67,8 @@ export function workspace(t: { after: (fn: () => void) => void }, from = 'releas
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(join(QUICKSTART, from), join(dir, 'release.yaml'));
   cpSync(join(QUICKSTART, 'dist'), join(dir, 'dist'), { recursive: true });
+  // The key-signed plan names keys/cosign.key: a mock-mode rehearsal checks that it exists and parses.
+  cpSync(join(QUICKSTART, 'keys'), join(dir, 'keys'), { recursive: true });
   const plan = join(dir, 'release.yaml');
   return {
     dir,

@@ -14,15 +14,14 @@ const STAGING_LAYOUT = '    layout:\n      default: "stage/{version}/{name}"\n';
 const releaseDir = (ws: Workspace, v = '1.2.0') => join(ws.sandbox, 'targets/release/release', `v${v}`);
 const run = (ws: Workspace, args: string[], env: Record<string, string | undefined> = {}) => orel([...args, '--sandbox', ws.sandbox], { cwd: ws.dir, env });
 const ok = (r: { status: number; stderr: string }) => assert.equal(r.status, 0, errorLines(r.stderr) + r.stderr.slice(-1500));
-/** Keyless, but the policy expects another identity than the sandbox token carries: verification fails. */
-const foreignIdentityPlan = (ws: Workspace) =>
-  ws.variant('foreign-identity.yaml', (y) => y.replace(/ {2}identity: .*\n/, () => "  identityRegexp: '^https://github\\.com/other/.*$'\n"));
+/** Key-signed bundles with no log entry, but a policy that requires one: the stage's own verification fails after publishing. */
+const failingVerifyPlan = (ws: Workspace) => ws.variant('requires-tlog.yaml', (y) => `${y}verification:\n  requireTlog: true\n`);
 const files = (dir: string) => (existsSync(dir) ? [...snapshot(dir).keys()].sort() : []);
 
 describe('integrity: nothing unverified, stale or foreign is promoted', () => {
   test('a stage whose own verification failed is not staged, and release promotes nothing', async (t) => {
-    const ws = workspace(t, 'release.yaml');
-    const plan = foreignIdentityPlan(ws);
+    const ws = workspace(t);
+    const plan = failingVerifyPlan(ws);
     const st = await run(ws, ['stage', '--plan', plan]);
     assert.equal(st.status, 3, errorLines(st.stderr));
     assert.ok(!files(join(ws.sandbox, 'targets/staging')).some((f) => f.endsWith('orel-stage-manifest.json')), 'no stage manifest');
@@ -152,8 +151,8 @@ describe('integrity: resume, one run at a time, no hangs', () => {
   });
 
   test('status after a failed stage says so; plan show --json has one build id', async (t) => {
-    const ws = workspace(t, 'release.yaml');
-    const plan = foreignIdentityPlan(ws);
+    const ws = workspace(t);
+    const plan = failingVerifyPlan(ws);
     assert.equal((await run(ws, ['stage', '--plan', plan])).status, 3);
     const s = await run(ws, ['status', '--plan', plan, '--json']);
     ok(s);

@@ -10,8 +10,8 @@ import { loadPlan, type ResolvedPlan } from '@orel/plan';
 import { PublicUrlReader } from '@orel/publish';
 import { STAGE_MANIFEST_NAME, newRunState, type Mode, type ReleaseContext, type ReleaseReport, type Trust } from '@orel/release';
 import { startRegistry } from '@orel/sandbox';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { realPublisher, sandboxPublisher } from './publishers.js';
 import { realSigner, sandboxSigner, type Closer, type SignerSetup } from './signers.js';
@@ -28,12 +28,17 @@ export interface GlobalOptions {
   /** --nomock: publish even when the build differs from the mock rehearsal. */
   skipRehearsalCheck?: boolean;
   verbose?: boolean;
+  /** Keyless --nomock: the OIDC identity token (else the plan's, a file, SIGSTORE_ID_TOKEN or ambient CI). */
+  identityToken?: string;
+  identityTokenFile?: string;
 }
 
 export interface Session extends ReleaseContext {
   /** Persistent per-release state (build id, what finished). */
   state: ReleaseState;
   saveState(): Promise<void>;
+  /** The command failed with this code: on close, a run that recorded no work leaves the state as it was. */
+  fail(code: string): void;
   close(): Promise<void>;
 }
 
@@ -104,8 +109,14 @@ async function open(
   for (const w of rp.warnings ?? []) reporter.warn(w);
   const mode: Mode = opts.nomock ? 'nomock' : 'mock';
   const sandboxDir = sandboxDirFor(rp, opts);
+  if (mode === 'mock' && existsSync(sandboxDir) && !statSync(sandboxDir).isDirectory()) {
+    throw new OrelError('USAGE', `--sandbox ${sandboxDir} is not a directory`, { hint: 'name a directory (it is created when missing), e.g. --sandbox .orel/sandbox' });
+  }
   const stateDir = stateDirFor(rp, mode, sandboxDir);
   const stateFile = join(stateDir, 'state.json');
+  // What the state looked like, so a refused run (nothing recorded) can leave it as it was.
+  const stateDirExisted = existsSync(stateDir);
+  const prevStateText = existsSync(stateFile) ? readFileSync(stateFile, 'utf8') : undefined;
   // One writing run per state directory: a second one refuses, naming the holder.
   if (writes) closers.push(await acquireLock(stateDir, stage));
   const prev = await readState(stateFile);
@@ -116,23 +127,18 @@ async function open(
   rp.vars.buildId = state.buildId;
   rp.plan.release.buildId = state.buildId;
   const workDir = join(stateDir, state.buildId);
+  const workDirExisted = existsSync(workDir);
   const saveState = async () => {
     await mkdir(stateDir, { recursive: true });
     await writeFileAtomic(stateFile, JSON.stringify(state, null, 1));
   };
-  if (writes) {
-    // Persisted before the first write, so a run killed at any point resumes this build.
-    await mkdir(workDir, { recursive: true });
-    state.lastRun = { command: stage, started: new Date().toISOString(), outcome: 'running' };
-    await saveState();
-  }
-
   reporter.info(
     mode === 'mock'
       ? `orel: mock mode — every target and signer is replaced by the sandbox in ${sandboxDir} (use --nomock to publish for real)`
       : `orel: nomock mode — publishing to the real targets of ${rp.file}`,
   );
 
+  let failed: string | undefined;
   const publishers = new Map<string, Publisher>();
   for (const t of rp.plan.targets) {
     publishers.set(t.name, mode === 'mock' ? await sandboxPublisher(t, rp, sandboxDir) : await realPublisher(t, rp, reporter));
@@ -142,7 +148,7 @@ async function open(
   const signerName = rp.plan.signing?.signer;
   if (signerName && withSigner) {
     const spec = rp.plan.signers![signerName]!;
-    setup = mode === 'mock' ? await sandboxSigner(signerName, spec, rp, sandboxDir) : await realSigner(signerName, spec, rp);
+    setup = mode === 'mock' ? await sandboxSigner(signerName, spec, rp, sandboxDir) : await realSigner(signerName, spec, rp, { token: opts.identityToken, tokenFile: opts.identityTokenFile });
     if (setup.close) closers.push(setup.close);
     const log = await keyTransparencyLog(rp, mode, sandboxDir);
     if (log) {
@@ -171,6 +177,12 @@ async function open(
   const journal: Journal = writes || existsSync(join(workDir, 'journal.jsonl')) ? await FileJournal.open(join(workDir, 'journal.jsonl')) : new MemoryJournal();
   if (journal.close) closers.push(() => journal.close!());
   const rehearsal = mode === 'nomock' && !opts.skipRehearsalCheck ? await findRehearsal(rp, sandboxDir) : undefined;
+  if (writes) {
+    // Persisted before the first step (the first write), so a run killed at any point resumes this build.
+    await mkdir(workDir, { recursive: true });
+    state.lastRun = { command: stage, started: new Date().toISOString(), outcome: 'running' };
+    await saveState();
+  }
   return {
     rp,
     mode,
@@ -191,7 +203,21 @@ async function open(
     run: newRunState(),
     state,
     saveState,
-    close: closeAll,
+    fail: (code) => void (failed = code),
+    async close() {
+      await closeAll();
+      if (!writes || failed === undefined) return;
+      if ((journal as FileJournal).appended === 0) {
+        // Refused before the first write: the state directory is left as it was.
+        if (!workDirExisted) await rm(workDir, { recursive: true, force: true });
+        if (!stateDirExisted) await rm(stateDir, { recursive: true, force: true });
+        else if (prevStateText === undefined) await rm(stateFile, { force: true });
+        else await writeFileAtomic(stateFile, prevStateText);
+        return;
+      }
+      state.lastRun = { ...state.lastRun!, outcome: 'failed', error: failed };
+      await saveState().catch(() => undefined);
+    },
   };
 }
 

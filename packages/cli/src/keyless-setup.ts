@@ -3,7 +3,7 @@
 // or in mock mode the loopback Sigstore sandbox with a token minted for the
 // identity the plan's verification policy expects.
 import { join, resolve } from 'node:path';
-import type { Signer } from '@orel/core';
+import { registerSecret, type Signer } from '@orel/core';
 import { resolveSecret, type KeylessSignerSpec, type ResolvedPlan } from '@orel/plan';
 import type { Trust } from '@orel/release';
 import { startSandboxSigstore } from '@orel/sandbox';
@@ -22,11 +22,18 @@ export interface KeylessSetup {
 export const SANDBOX_IDENTITY = 'release@orel.sandbox';
 export const SANDBOX_ISSUER = 'https://oidc.orel.sandbox';
 
-export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp: ResolvedPlan, sandboxDir?: string): Promise<KeylessSetup> {
+/** --identity-token / --identity-token-file: win over the plan's. */
+export interface CliToken {
+  token?: string;
+  tokenFile?: string;
+}
+
+export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp: ResolvedPlan, sandboxDir?: string, cli: CliToken = {}): Promise<KeylessSetup> {
   const where = `signers.${name}`;
+  if (cli.token) registerSecret(cli.token);
   const source = resolveTokenSource({
-    token: resolveSecret(rp, spec.identityToken, `${where}.identityToken`),
-    tokenFile: spec.identityTokenFile ? resolve(rp.dir, spec.identityTokenFile) : undefined,
+    token: cli.token ?? (cli.tokenFile ? undefined : resolveSecret(rp, spec.identityToken, `${where}.identityToken`)),
+    tokenFile: cli.tokenFile ? resolve(cli.tokenFile) : spec.identityTokenFile ? resolve(rp.dir, spec.identityTokenFile) : undefined,
     gce: 'auto',
   });
   const signer = await createKeylessSigner({ fulcio: spec.fulcio ?? DEFAULT_FULCIO_URL }, { token: () => source.getToken() });

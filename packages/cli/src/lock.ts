@@ -2,7 +2,8 @@
 // one plan would interleave journal records and uploads; the second refuses,
 // naming the holder. A lock left by a run that died (kill -9) is recovered.
 import { OrelError } from '@orel/core';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,6 +33,7 @@ function readLock(file: string): LockInfo | undefined {
 
 /** Takes the lock (`<stateDir>/lock`) and returns its release. */
 export async function acquireLock(stateDir: string, command: string): Promise<() => Promise<void>> {
+  const created = !existsSync(stateDir);
   mkdirSync(stateDir, { recursive: true });
   const file = join(stateDir, 'lock');
   const me: LockInfo = { pid: process.pid, host: hostname(), command, since: new Date().toISOString() };
@@ -42,6 +44,8 @@ export async function acquireLock(stateDir: string, command: string): Promise<()
       closeSync(fd);
       return async () => {
         if (readLock(file)?.pid === process.pid) rmSync(file, { force: true });
+        // A directory made only for the lock goes with it (a refused first run leaves nothing behind).
+        if (created) await rmdir(stateDir).catch(() => undefined);
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 2) throw e;

@@ -7,6 +7,11 @@ import { register as registerVerifyBlob } from './commands/verify-blob.js';
 
 export const VERSION = '0.1.0';
 
+const EXIT_CODES = `
+Exit status: 0 success; 2 bad plan or usage; 3 verification failed (or a stage that is not
+this build's, or not verified); 4 a destination holds different bytes (never overwritten);
+1 anything else (LOCKED: another run holds the release's state).`;
+
 /** Runs the orel CLI; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
   let status = 0;
@@ -24,12 +29,17 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print a machine-readable report on stdout')
     .option('-v, --verbose', 'more detail in logs')
     .showHelpAfterError()
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText('after', EXIT_CODES)
     .exitOverride();
   registerPlan(program, run);
   registerRun(program, run);
   registerStatus(program, run);
   registerVerifyImage(program, run);
   registerVerifyBlob(program, run);
+  // Every subcommand's --help ends with the exit statuses too.
+  const withExitCodes = (c: Command): void => c.commands.forEach((sub) => (sub.addHelpText('after', EXIT_CODES), withExitCodes(sub)));
+  withExitCodes(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -4,7 +4,10 @@ import { LineReporter, redact, type Reporter, type StepOutcome } from '@orel/cor
 import cliProgress from 'cli-progress';
 
 class TtyReporter implements Reporter {
-  private readonly lines = new LineReporter();
+  private readonly lines: LineReporter;
+  constructor(verbose = false) {
+    this.lines = new LineReporter(undefined, verbose);
+  }
   private bar?: cliProgress.SingleBar;
   private barStep?: string;
 
@@ -48,6 +51,6 @@ class TtyReporter implements Reporter {
 }
 
 export function createReporter(opts: { verbose?: boolean; quiet?: boolean }): Reporter {
-  if (process.stderr.isTTY && !process.env.CI) return new TtyReporter();
+  if (process.stderr.isTTY && !process.env.CI) return new TtyReporter(opts.verbose);
   return new LineReporter(undefined, opts.verbose);
 }

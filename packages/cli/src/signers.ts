@@ -3,12 +3,12 @@
 import { OrelError, type Signer } from '@orel/core';
 import { resolveSecret, type ResolvedPlan, type SignerSpec } from '@orel/plan';
 import type { Trust } from '@orel/release';
-import { createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair } from '@orel/sign';
+import { checkPrivateKeyFile, createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair } from '@orel/sign';
 import type { Witness } from '@sigstore/sign';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { realKeylessSetup, sandboxKeylessSetup } from './keyless-setup.js';
+import { realKeylessSetup, sandboxKeylessSetup, type CliToken } from './keyless-setup.js';
 
 /** Resources to release when the session ends (sandbox servers, HSM sessions). */
 export type Closer = () => Promise<void>;
@@ -26,7 +26,7 @@ async function keyTrust(signer: Signer, rp: ResolvedPlan): Promise<Trust> {
   return { publicKeyPem };
 }
 
-export async function realSigner(name: string, spec: SignerSpec, rp: ResolvedPlan): Promise<SignerSetup> {
+export async function realSigner(name: string, spec: SignerSpec, rp: ResolvedPlan, token: CliToken = {}): Promise<SignerSetup> {
   const where = `signers.${name}`;
   switch (spec.type) {
     case 'key': {
@@ -47,7 +47,7 @@ export async function realSigner(name: string, spec: SignerSpec, rp: ResolvedPla
       return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
     }
     case 'keyless':
-      return realKeylessSetup(name, spec, rp);
+      return realKeylessSetup(name, spec, rp, undefined, token);
     // nomock signers: more types are added here.
     default:
       throw new OrelError('PLAN_INVALID', `${rp.file}: ${where}: signer type "${(spec as { type: string }).type}" is not available in this build`);
@@ -74,6 +74,8 @@ export async function sandboxSigner(_name: string, spec: SignerSpec, rp: Resolve
       return sandboxKeylessSetup(spec, rp, sandboxDir);
     // mock signers: more types are added here.
     default: {
+      // A key file the real run will need must exist and parse (no secret is read).
+      if (spec.type === 'key') await checkPrivateKeyFile(resolve(rp.dir, spec.key));
       // Key files, KMS keys and HSM keys all become the sandbox key.
       const signer = await sandboxKeySigner(sandboxDir);
       return { signer, witnesses: [], trust: { publicKeyPem: await signer.publicKeyPem!() } };

@@ -25,6 +25,8 @@ export interface Signer {
   signDigest(digest: Buffer, algorithm: HashAlgorithm): Promise<SignatureResult>;
   /** Signs small in-memory bytes (DSSE PAE, cosign simple-signing payloads). */
   sign(data: Buffer): Promise<SignatureResult>;
+  /** Keyless: the run's signing certificate (PEM), requested on first use; checked against the policy before anything is signed. */
+  certificatePem?(): Promise<string>;
   /** PEM public key, for key-based signers (published as cosign.pub). Keyless signers omit it. */
   publicKeyPem?(): Promise<string>;
   close?(): Promise<void>;
@@ -75,6 +77,8 @@ export interface Publisher {
   read(key: string): Promise<Readable>;
   stat(key: string): Promise<ObjectInfo | undefined>;
   location(key: string): string;
+  /** sha256 of an object's bytes, computed by reading them (targets without a trusted server-side digest). */
+  digest?(key: string): Promise<string | undefined>;
   /** Checks, before anything is written to any target, what can be known up front (e.g. a foreign GitHub release for the tag). */
   preflight?(): Promise<void>;
   /** Leftovers of unfinished writes inside the target (temp files); verification fails while any remain. */

@@ -128,6 +128,11 @@ async function expand(glob: string, set: ArtifactSet, root: string, realRoot: st
   const files: string[] = [];
   for (const e of entries) {
     if (!e.dirent.isFile() && !e.dirent.isSymbolicLink()) continue;
+    if (e.path.includes('\uFFFD')) {
+      throw new OrelError('PLAN_INVALID', `artifact set "${set.name}": the file name ${JSON.stringify(e.path)} is not valid UTF-8`, {
+        hint: 'rename the file in the build output to a UTF-8 name, or exclude it',
+      });
+    }
     let target: string;
     try {
       target = await realpath(resolve(root, e.path));

@@ -68,6 +68,8 @@ export class FileJournal extends JournalState implements Journal {
   private pending: string[] = [];
   private flushing: Promise<void> | undefined;
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** Records this process appended (0: the run recorded no work). */
+  appended = 0;
 
   private constructor(readonly file: string) {
     super();
@@ -125,6 +127,7 @@ export class FileJournal extends JournalState implements Journal {
   private append(line: Line): Promise<void> {
     if (this.fd === undefined) return Promise.reject(new OrelError('INTERNAL', `journal ${this.file} is closed`));
     this.pending.push(JSON.stringify(line) + '\n');
+    this.appended++;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.flushing ??= Promise.resolve().then(() => this.drain());
     return done;

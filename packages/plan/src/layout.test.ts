@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { isOrelError, type Artifact } from '@orel/core';
 import { layoutFor, objectKeyFor, parsePlan, type TargetSpec } from './index.js';
 
-const rp = parsePlan('apiVersion: orel.dev/v1\nrelease: {name: kube, version: v1.31.0}\ntargets: [{name: t, url: file://t}]\n', 'r.yaml', { env: {} });
+const rp = parsePlan('apiVersion: orel.dev/v1\nrelease: {name: kube, version: v1.31.0}\ntargets: [{name: t, url: file://t}]\nstages: {stage: {targets: [t]}, release: {targets: [t]}}\n', 'r.yaml', { env: {} });
 
 const art = (name: string, kind: Artifact['kind'], extra: Partial<Artifact> = {}): Artifact => ({
   name, kind, size: 1, sha256: 'a'.repeat(64), sha512: 'b'.repeat(128), ...extra,

@@ -21,7 +21,7 @@ async function orelError(code: string, fn: () => unknown): Promise<OrelError> {
 }
 
 const minimal = (extra = '') =>
-  `apiVersion: orel.dev/v1\nrelease:\n  name: hello\n  version: 1.2.3\ntargets:\n  - name: out\n    url: file://out\n${extra}`;
+  `apiVersion: orel.dev/v1\nrelease:\n  name: hello\n  version: 1.2.3\ntargets:\n  - name: out\n    url: file://out\n${extra}${/^stages:/m.test(extra) ? '' : `${extra && !extra.endsWith('\n') ? '\n' : ''}stages: { stage: { targets: [out] }, release: { targets: [out] } }\n`}`;
 
 test('the key-signed quickstart plan loads without the signer password', async () => {
   const rp = await loadPlan(quickstart, { env: {}, buildId: 'b1' });
@@ -34,7 +34,7 @@ test('the key-signed quickstart plan loads without the signer password', async (
   // Secret fields keep their reference for resolveSecret.
   assert.equal((rp.plan.signers?.['release-key'] as { password?: string }).password, '${env:COSIGN_PASSWORD}');
   assert.deepEqual(rp.plan.stages?.release?.targets, ['release']);
-  assert.deepEqual(stageSteps(rp.plan, 'stage'), ['discover', 'check-rehearsal', 'checksum', 'sign', 'sign-images', 'publish', 'verify', 'record']);
+  assert.deepEqual(stageSteps(rp.plan, 'stage'), ['discover', 'check-rehearsal', 'checksum', 'preflight', 'sign', 'sign-images', 'publish', 'verify', 'record']);
   assert.equal(stageSteps(rp.plan, 'release')[0], 'check-staged');
 });
 

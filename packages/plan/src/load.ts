@@ -9,8 +9,10 @@ import { interpolate, type Ref } from './interpolate.js';
 import { formatPath, locate, type PathSeg, where } from './position.js';
 import { listMessage, problem, problemAt, sortProblems, type Problem, type SourceCtx } from './problems.js';
 import { BUILTIN_VARS, semanticProblems } from './semantic.js';
+import { pathProblems } from './semantic-paths.js';
 import type { Plan, ResolvedPlan } from './types.js';
 import { schemaProblems } from './validate.js';
+import { SEGMENT, SEGMENT_RE } from './schema.js';
 import { defaultBuildId, parseVersion } from './version.js';
 
 export interface LoadOptions {
@@ -57,20 +59,37 @@ export function parsePlan(text: string, file: string, opts: LoadOptions = {}): R
   const ctx: SourceCtx = { file: shown, text, doc, lc };
 
   // Structure first, so a typo is reported as such rather than as a missing variable.
-  failIfAny(schemaProblems(ctx, doc.toJS(), { skipTemplated: true }), shown);
+  failIfAny(schemaProblems(ctx, planData(doc, shown), { skipTemplated: true }), shown);
 
   const env = opts.env ?? process.env;
   const warnings: string[] = [];
   const vars = resolveVariables(ctx, env, opts, warnings);
 
-  const plan = doc.toJS() as Plan;
-  failIfAny([...schemaProblems(ctx, plan), ...semanticProblems(ctx, plan)], shown);
+  const plan = planData(doc, shown) as Plan;
+  failIfAny([...schemaProblems(ctx, plan), ...semanticProblems(ctx, plan), ...pathProblems(ctx, plan)], shown);
 
   plan.release.version = vars.version;
   plan.release.prerelease ??= vars.prerelease !== '';
   const buildIdPinned = opts.buildId !== undefined || plan.release.buildId !== undefined;
   plan.release.buildId = vars.buildId;
   return { plan, file: abs, dir: dirname(abs), vars, warnings, buildIdPinned };
+}
+
+/** --build-id becomes a directory name: the same strict pattern as release.buildId. */
+function checkedBuildId(id: string | undefined): string | undefined {
+  if (id !== undefined && !SEGMENT_RE.test(id)) {
+    throw new OrelError('USAGE', `--build-id ${JSON.stringify(id)}: expected ${SEGMENT['x-expected']}`, { hint: 'e.g. --build-id 20261130T1200Z or --build-id ci-1234' });
+  }
+  return id;
+}
+
+/** The plan as plain data; YAML that expands without bound (an alias bomb) is a parse error, not a crash. */
+function planData(doc: ReturnType<typeof parseDocument>, shown: string): any {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new OrelError('PLAN_PARSE', `${shown}: ${(e as Error).message}`, { hint: 'YAML aliases (*name) may expand the plan only a little; write the values out' });
+  }
 }
 
 function failIfAny(problems: Problem[], shown: string): void {
@@ -134,7 +153,7 @@ function resolveVariables(ctx: SourceCtx, env: NodeJS.ProcessEnv, opts: LoadOpti
     patch: parts?.patch ?? '',
     prerelease: parts?.prerelease ?? '',
     name,
-    buildId: opts.buildId ?? planBuildId ?? defaultBuildId(opts.now),
+    buildId: checkedBuildId(opts.buildId) ?? planBuildId ?? defaultBuildId(opts.now),
   };
 
   // Plan variables, in order.

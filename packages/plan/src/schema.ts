@@ -10,7 +10,7 @@ export const ARTIFACT_KINDS = [
 ] as const;
 export const SET_KINDS = ['binary', 'archive', 'sbom', 'provenance', 'other'] as const;
 export const STEP_NAMES = [
-  'discover', 'check-rehearsal', 'checksum', 'sign', 'publish', 'record', 'verify', 'check-staged', 'promote',
+  'discover', 'check-rehearsal', 'checksum', 'preflight', 'sign', 'publish', 'record', 'verify', 'check-staged', 'promote',
   'sign-images', 'promote-images', 'verify-images', 'notes', 'markers', 'finalize',
 ] as const;
 export const CHECKSUM_ALGORITHMS = ['sha256', 'sha512'] as const;
@@ -23,6 +23,9 @@ export const SEMVER_RE =
   /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', 'x-expected': 'a name of letters, digits, ".", "_" or "-"' };
+/** A value that becomes one path segment: no "/", no "..", no leading dot or dash, at most 100 characters. */
+export const SEGMENT = { pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$', 'x-expected': 'a name of letters, digits, ".", "_", "+" or "-" (at most 100, starting with a letter or digit)' };
+export const SEGMENT_RE = new RegExp(SEGMENT.pattern);
 const str = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
 const bool = (description: string) => ({ type: 'boolean', description });
 const concurrency = (description: string) => ({ type: 'integer', minimum: 1, maximum: 256, description });
@@ -83,7 +86,7 @@ const layoutSchema = {
 
 const stageSpec = (description: string) =>
   closed(description, {
-    targets: strList('Targets (by name) this stage publishes to.', { type: 'string', minLength: 1 }),
+    targets: { ...strList('Targets (by name) this stage publishes to.', { type: 'string', minLength: 1 }), minItems: 1 },
     steps: strList('Ordered steps (default: the built-in list for the stage).', {
       type: 'string', enum: [...STEP_NAMES],
     }),
@@ -96,12 +99,13 @@ export const planSchema = {
   ...closed('An orel release plan.', {
     apiVersion: { const: 'orel.dev/v1', description: 'Plan format version: orel.dev/v1.' },
     release: closed('What is released.', {
-      name: str('Release name (the {name} of ${name} interpolation).', { minLength: 1 }),
+      // Names and build ids become path segments (state, sandbox, layouts): a strict pattern keeps them inside.
+      name: str('Release name (the {name} of ${name} interpolation).', { ...SEGMENT }),
       version: str('Semantic version, e.g. 1.2.0 or v1.2.0-rc.1 (a leading "v" is stripped in {version}).', {
         pattern: SEMVER_RE.source, 'x-expected': 'a semantic version such as 1.2.0 or v1.2.0-rc.1',
       }),
       prerelease: bool('Marks a pre-release (default: true when the version has a pre-release part).'),
-      buildId: str('Identifies one build when staging several times (default: a UTC timestamp).', { minLength: 1 }),
+      buildId: str('Identifies one build when staging several times (default: a UTC timestamp).', { ...SEGMENT }),
     }, ['name', 'version']),
     variables: {
       type: 'object',
@@ -198,7 +202,7 @@ export const planSchema = {
     stages: closed('Targets and steps of `orel stage` and `orel release`.', {
       stage: stageSpec('`orel stage`: sign and publish to staging.'),
       release: stageSpec('`orel release`: promote, verify and finalize.'),
-    }, ['stage']),
+    }, ['stage', 'release']),
     verification: closed('What verification requires of signatures.', {
       identity: str('Keyless: the certificate SAN must equal this...'),
       identityRegexp: str('...or match this regexp (whole value).'),
@@ -218,5 +222,5 @@ export const planSchema = {
     sandbox: closed('Mock mode\'s sandbox.', {
       dir: str('Sandbox directory (default .orel/sandbox next to the plan).'),
     }),
-  }, ['apiVersion', 'release', 'targets']),
+  }, ['apiVersion', 'release', 'targets', 'stages']),
 };

@@ -6,11 +6,12 @@ import type { Plan, StepName } from './types.js';
 // manifest records exactly what `release` promotes. The manifest is written
 // last, marked verified only when verification passed: `release` refuses
 // a stage that was not verified.
-export const DEFAULT_STAGE_STEPS: readonly StepName[] = ['discover', 'check-rehearsal', 'checksum', 'sign', 'sign-images', 'publish', 'verify', 'record'];
+// `preflight` checks every destination before anything is signed, logged or uploaded.
+export const DEFAULT_STAGE_STEPS: readonly StepName[] = ['discover', 'check-rehearsal', 'checksum', 'preflight', 'sign', 'sign-images', 'publish', 'verify', 'record'];
 // VERIFY.md is written before verification so it is verified too; markers
 // and drafts come last, only after everything verified.
 export const DEFAULT_RELEASE_STEPS: readonly StepName[] = [
-  'check-staged', 'promote', 'promote-images', 'notes', 'verify', 'verify-images', 'markers', 'finalize',
+  'check-staged', 'preflight', 'promote', 'promote-images', 'notes', 'verify', 'verify-images', 'markers', 'finalize',
 ];
 
 /** The steps a stage runs: the plan's list, else the default. */

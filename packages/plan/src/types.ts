@@ -179,6 +179,7 @@ export type StepName =
   | 'discover'
   | 'check-rehearsal'
   | 'checksum'
+  | 'preflight'
   | 'sign'
   | 'publish'
   | 'record'

@@ -165,6 +165,11 @@ export class FsPublisher implements Publisher, Promoter {
     return createReadStream(p, { highWaterMark: 1 << 20 });
   }
 
+  /** sha256 of the object's bytes (read in full): what preflight compares an existing object by. */
+  async digest(key: string): Promise<string | undefined> {
+    return sha256OfFile(this.pathOf(key));
+  }
+
   async stat(key: string): Promise<ObjectInfo | undefined> {
     try {
       const s = await stat(this.pathOf(key));

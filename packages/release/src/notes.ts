@@ -57,7 +57,11 @@ function policyFlags(i: VerifyNotesInput): string[] {
 const cmd = (...parts: string[]) => parts.map(shq).join(' ');
 
 /** The commands, in the order a user runs them, for the file that carries the signature. */
-export function verifyCommands(i: VerifyNotesInput, signed: string): { orel: string[]; cosign: string[] } {
+/** A file operand that no tool reads as an option (a release may hold a file named "-rf.tar.gz"). */
+export const operand = (name: string): string => (name.startsWith('-') ? `./${name}` : name);
+
+export function verifyCommands(i: VerifyNotesInput, file: string): { orel: string[]; cosign: string[] } {
+  const signed = operand(file);
   const out = { orel: [] as string[], cosign: [] as string[] };
   const s = i.signing;
   if (!s) return out;
@@ -120,7 +124,7 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
   }
   if (hasSums) {
     L.push('## Checksum', '');
-    block([cmd(`${i.checksumAlgorithm ?? 'sha256'}sum`, '-c', sums, '--ignore-missing')]);
+    block([cmd(`${i.checksumAlgorithm ?? 'sha256'}sum`, '-c', operand(sums), '--ignore-missing')]);
   }
   if (i.files.length) {
     L.push('## Files', '', '| file | sha256 |', '| --- | --- |');

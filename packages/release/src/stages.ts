@@ -17,6 +17,7 @@ import { publishStep } from './steps/publish.js';
 import { recordStep } from './steps/record.js';
 import { signStep } from './steps/sign.js';
 import { verifyStep } from './steps/verify.js';
+import { preflightStep } from './steps/preflight.js';
 import { loadStagedStep } from './steps/load-staged.js';
 import { verifyMarkersStep } from './steps/verify-markers.js';
 
@@ -24,6 +25,7 @@ export const STEPS: Partial<Record<StepName, Step<ReleaseContext>>> = {
   discover: discoverStep, // find the build output, hash each file once
   'check-rehearsal': checkRehearsalStep, // --nomock: the build must be what the mock rehearsal staged
   checksum: checksumStep, // SHA256SUMS / SHA512SUMS / <file>.sha256
+  preflight: preflightStep, // every destination checked before anything is signed, logged or written
   sign: signStep, // bundles, .sig (+ .cert keyless), cosign.pub
   'sign-images': signImagesStep, // resolve tags to digests once; cosign signatures + bundle referrers
   publish: publishStep, // upload to the stage's targets, never overwriting

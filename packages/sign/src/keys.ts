@@ -90,6 +90,35 @@ export async function loadPrivateKeyFile(file: string, password?: string): Promi
   return parsePrivateKey(text, { file, password });
 }
 
+/**
+ * What can be checked of a key file without its password (mock mode: a
+ * rehearsal fails where the real run would): it exists, holds a supported
+ * private key block, and an unencrypted key parses as ECDSA P-256.
+ */
+export async function checkPrivateKeyFile(file: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new OrelError('KEY_INVALID', `cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      hint: 'the rehearsal signs with the sandbox key, but the real run will need this file: fix signers.*.key',
+      cause: e,
+    });
+  }
+  const blocks = parsePemBlocks(text);
+  const block = blocks.find((b) => PRIVATE_TYPES.has(b.type));
+  if (block && (block.type === COSIGN_PEM_TYPE || block.type === SIGSTORE_PEM_TYPE)) {
+    try {
+      JSON.parse(block.der.toString('utf8'));
+      return;
+    } catch {
+      throw new OrelError('KEY_INVALID', `${file}: the "${block.type}" block is not a cosign key envelope`);
+    }
+  }
+  if (block?.type === 'ENCRYPTED PRIVATE KEY') return;
+  await parsePrivateKey(text, { file });
+}
+
 /** PEM SPKI ("PUBLIC KEY") of a private or public key: the content of cosign.pub. */
 export function publicKeyPem(key: KeyObject): string {
   const pub = key.type === 'private' ? createPublicKey(key) : key;

@@ -3,6 +3,7 @@
 // Regexps match the WHOLE value (as cosign's --certificate-identity-regexp),
 // so "https://github.com/org/.*" cannot be satisfied by a prefix elsewhere.
 import { OrelError } from '@orel/core';
+import { X509Certificate } from '@sigstore/core';
 import type { VerificationPolicy } from '@orel/plan';
 import type { CertificateIdentity, IdentityCheck } from './bundle.js';
 
@@ -100,4 +101,16 @@ export function identityCheck(policy: VerificationPolicy | undefined): IdentityC
       });
     }
   };
+}
+
+const OID_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
+const OID_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
+
+/** The identity of a Fulcio certificate, in the shape @sigstore/verify reports a signer's (SAN, issuer, extension OIDs). */
+export function certificateIdentity(pemText: string): CertificateIdentity {
+  const cert = X509Certificate.parse(pemText);
+  const v2 = cert.extension(OID_ISSUER_V2);
+  const issuer = v2 ? v2.valueObj.subs?.[0]?.value.toString('ascii') : cert.extension(OID_ISSUER_V1)?.value.toString('ascii');
+  const oids = cert.extensions.map((ext) => ({ oid: { id: ext.subs[0].toOID().split('.').map(Number) }, value: ext.subs[ext.subs.length - 1].value }));
+  return { extensions: { issuer }, subjectAlternativeName: cert.subjectAltName, oids };
 }

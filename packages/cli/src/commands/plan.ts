@@ -1,7 +1,7 @@
 // orel plan validate | show | schema
-import { ArtifactRegistry, LineReporter, OrelError, mapLimit } from '@orel/core';
+import { ArtifactRegistry, LineReporter, OrelError, mapLimit, redact } from '@orel/core';
 import { discover, findFiles } from '@orel/manifest';
-import { checkPlanGitHubLimits, loadPlan, planSchema } from '@orel/plan';
+import { checkPlanGitHubLimits, loadPlan, planSchema, type Plan } from '@orel/plan';
 import { keyFor, type ReleaseContext } from '@orel/release';
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
@@ -39,6 +39,17 @@ async function validate(opts: GlobalOptions): Promise<number> {
   }
 }
 
+/** The plan with every secret field that is not an ${env:NAME} reference masked. */
+function withoutSecrets(plan: Plan): Plan {
+  const mask = (v: unknown) => (typeof v === 'string' && !/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(v) ? '***' : v);
+  const copy = structuredClone(plan);
+  for (const s of Object.values(copy.signers ?? {}) as unknown as Record<string, unknown>[]) {
+    for (const k of ['password', 'pin', 'identityToken']) if (k in s) s[k] = mask(s[k]);
+  }
+  for (const t of copy.targets as unknown as Record<string, unknown>[]) if ('token' in t) t.token = mask(t.token);
+  return copy;
+}
+
 /** The resolved plan plus every artifact it would touch and where each would land. */
 function show(opts: GlobalOptions): Promise<number> {
   return inSession(opts, { reporter: new LineReporter(), stage: 'stage', withSigner: false }, async (session) => {
@@ -57,8 +68,9 @@ function show(opts: GlobalOptions): Promise<number> {
       destinations: Object.fromEntries(rp.plan.targets.map((t) => [t.name, keyFor(ctx, t.name, a)])),
     }));
     const images = (rp.plan.images ?? []).map((i) => ({ name: i.name, ref: i.ref, promoteTo: i.promoteTo ?? [], tags: i.tags ?? [] }));
-    const out = { mode: session.mode, sandbox: session.sandboxDir, vars: rp.vars, plan: rp.plan, targets, artifacts, images };
-    if (opts.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    const out = { mode: session.mode, sandbox: session.sandboxDir, vars: rp.vars, plan: withoutSecrets(rp.plan), targets, artifacts, images };
+    // Secrets never reach output: secret fields are masked, and any registered secret value (a literal, or one reached through a variable) is redacted.
+    if (opts.json) process.stdout.write(redact(JSON.stringify(out, null, 2)) + '\n');
     else {
       process.stdout.write(`${rp.plan.release.name} ${rp.vars.version} (build ${rp.vars.buildId}), ${session.mode} mode\n`);
       for (const t of targets) process.stdout.write(`target ${t.name}: ${t.url} → ${t.location}\n`);

@@ -47,11 +47,7 @@ function withSession(opts: GlobalOptions, stage: string, writes: boolean, body: 
       return 0;
     },
     (e, session) => {
-      if (writes && session?.state.lastRun) {
-        session.state.lastRun = { ...session.state.lastRun, outcome: 'failed', error: errorJson(e).code };
-        // Best effort: the error itself is what the user must see.
-        void session.saveState().catch(() => undefined);
-      }
+      session?.fail(errorJson(e).code);
       if (!opts.json) return;
       if (session) printReport({ ...session.report, verified: false, error: errorJson(e) }, true);
       else process.stdout.write(JSON.stringify({ verified: false, error: errorJson(e) }, null, 2) + '\n');
@@ -102,11 +98,15 @@ export function register(program: Command, run: (f: () => Promise<number>) => Pr
     .command('stage')
     .description('sign everything and push it to the staging targets; record the stage manifest')
     .option('--skip-rehearsal-check', 'with --nomock: stage even if the build differs from the mock-mode rehearsal of this version')
+    .option('--identity-token <token>', 'keyless --nomock: the OIDC identity token (default: the plan, SIGSTORE_ID_TOKEN or the CI environment)')
+    .option('--identity-token-file <file>', 'keyless --nomock: a file holding the OIDC identity token')
     .action((_o, cmd: Command) => run(() => stageCommand(cmd.optsWithGlobals())));
   program
     .command('release')
     .description('promote the staged build to the release targets, verify it as an end user would, then write markers and publish drafts (stages first if nothing is staged)')
     .option('--skip-rehearsal-check', 'with --nomock: stage even if the build differs from the mock-mode rehearsal of this version')
+    .option('--identity-token <token>', 'keyless --nomock: the OIDC identity token (default: the plan, SIGSTORE_ID_TOKEN or the CI environment)')
+    .option('--identity-token-file <file>', 'keyless --nomock: a file holding the OIDC identity token')
     .action((_o, cmd: Command) => run(() => releaseCommand(cmd.optsWithGlobals())));
   program
     .command('verify')

@@ -3,6 +3,7 @@ import { digestFile } from '@orel/manifest';
 import type { Step } from '@orel/pipeline';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
 import { renderVerifyNotes, type VerifyNotesInput } from '../notes.js';
@@ -58,6 +59,13 @@ export async function writeNotes(ctx: ReleaseContext): Promise<Artifact> {
   const a: Artifact = { name: VERIFY_NOTES_NAME, kind: 'notes', path: file, ...(await digestFile(file)) };
   ctx.artifacts.upsert(a);
   return a;
+}
+
+/** VERIFY.md as it will be published (size and digests), computed in memory: preflight writes nothing. */
+export function notesRecord(ctx: ReleaseContext): Artifact {
+  const bytes = Buffer.from(renderVerifyNotes(notesInput(ctx)));
+  const h = (alg: string) => createHash(alg).update(bytes).digest('hex');
+  return { name: VERIFY_NOTES_NAME, kind: 'notes', size: bytes.length, sha256: h('sha256'), sha512: h('sha512') };
 }
 
 /** VERIFY.md: the exact, tested commands to verify one downloaded file of this release. */

@@ -1,4 +1,5 @@
-import { and, byKind, isBuildOutput, not, type Artifact } from '@orel/core';
+import { OrelError, and, byKind, isBuildOutput, not, type Artifact } from '@orel/core';
+import { certificateIdentity, identityProblems } from '@orel/verify';
 import type { Step } from '@orel/pipeline';
 import { publicKeyArtifact, signArtifacts } from '@orel/sign';
 import { join } from 'node:path';
@@ -11,6 +12,22 @@ export function signingSubjects(ctx: ReleaseContext): Artifact[] {
   return what === 'checksums' ? ctx.artifacts.list(aggregateChecksums) : ctx.artifacts.list(and(isBuildOutput, not(byKind('image'))));
 }
 
+/**
+ * Keyless: the certificate Fulcio issued must carry the identity and issuer
+ * users will be told to check, before anything is signed, logged or uploaded.
+ */
+export async function checkCertificateIdentity(ctx: ReleaseContext): Promise<void> {
+  if (!ctx.signer?.certificatePem || !ctx.rp.plan.verification) return;
+  const identity = certificateIdentity(await ctx.signer.certificatePem());
+  const problems = identityProblems(identity, ctx.rp.plan.verification);
+  if (problems.length) {
+    throw new OrelError('POLICY', `the signing certificate issued for this run does not satisfy ${ctx.rp.file}'s verification policy; nothing was signed`, {
+      details: problems,
+      hint: 'sign with the identity users will verify (the OIDC token of the release workflow), or correct verification.identity / issuer',
+    });
+  }
+}
+
 /** Signs in parallel within a bound; the journal keeps a re-run from signing twice. */
 export const signStep: Step<ReleaseContext> = {
   name: 'sign',
@@ -18,6 +35,7 @@ export const signStep: Step<ReleaseContext> = {
   async run(ctx) {
     const signing = ctx.rp.plan.signing!;
     const subjects = signingSubjects(ctx);
+    await checkCertificateIdentity(ctx);
     const outputs = await signArtifacts({
       artifacts: subjects,
       signer: ctx.signer!,

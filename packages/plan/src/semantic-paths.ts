@@ -1,0 +1,111 @@
+// Plan-time checks of where things land, so a bad layout, step order, URL or
+// regexp is refused by `orel plan validate` before anything is signed,
+// logged or uploaded. Pure: plan data in, positioned problems out.
+import { problem, type Problem, type SourceCtx } from './problems.js';
+import { stageSteps } from './steps.js';
+import { BUILTIN_VARS } from './semantic.js';
+import type { Plan } from './types.js';
+import { parseVersion } from './version.js';
+
+/** Placeholders a layout may use besides the release and plan variables. */
+export const ARTIFACT_PLACEHOLDERS = ['name', 'os', 'arch', 'kind', 'set'] as const;
+
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
+
+/** Names orel itself writes beside the artifacts (checksum files, notes, key, manifest). */
+function generatedNames(plan: Plan): string[] {
+  return [...(plan.checksums?.files ?? []).map((f) => f.name), 'VERIFY.md', 'cosign.pub', 'orel-stage-manifest.json'];
+}
+
+function render(template: string, vars: Record<string, string>): string {
+  return template.replace(PLACEHOLDER, (m, k: string) => vars[k] ?? m);
+}
+
+export function pathProblems(ctx: SourceCtx, plan: Plan): Problem[] {
+  const out: Problem[] = [];
+  const variables = plan.variables ?? {};
+  const known = new Set<string>([...BUILTIN_VARS, ...Object.keys(variables), ...ARTIFACT_PLACEHOLDERS]);
+  const parts = parseVersion(String(plan.release?.version ?? ''));
+  const vars: Record<string, string> = {
+    ...variables,
+    version: parts?.version ?? '0.0.0',
+    major: parts?.major ?? '0',
+    minor: parts?.minor ?? '0',
+    patch: parts?.patch ?? '0',
+    prerelease: parts?.prerelease ?? '',
+    name: String(plan.release?.name ?? 'x'),
+    buildId: String(plan.release?.buildId ?? 'b'),
+  };
+
+  plan.targets.forEach((t, i) => {
+    if (/\{[^}]*\}/.test(t.url)) {
+      out.push(problem(ctx, ['targets', i, 'url'], `target URLs take no placeholders (${t.url}); put {version} and the like in the target's layout`));
+    }
+    for (const [kind, template] of Object.entries(t.layout ?? {})) {
+      if (typeof template !== 'string') continue;
+      const path = ['targets', i, 'layout', kind];
+      for (const m of template.matchAll(PLACEHOLDER)) {
+        if (!known.has(m[1])) out.push(problem(ctx, path, `unknown placeholder {${m[1]}}; known: ${[...known].sort().join(', ')}`));
+      }
+      if (!/\{name\}/.test(template)) out.push(problem(ctx, path, `"${template}" has no {name}, so every artifact would land at one key; end it with {name}`));
+      // With every artifact field as "x" and the variables as they are: no segment may leave the target.
+      const key = render(template, { ...vars, ...Object.fromEntries(ARTIFACT_PLACEHOLDERS.map((k) => [k, 'x'])) });
+      if (key.startsWith('/') || key.split('/').some((s) => s === '..' || s === '.')) {
+        out.push(problem(ctx, path, `"${template}" renders to "${key}", which leaves the target; layouts are paths inside it`));
+      }
+    }
+  });
+
+  // Steps that announce (notes, markers, finalize) come after verification; the manifest after the stage's verify.
+  if (plan.stages?.release) {
+    const steps = stageSteps(plan, 'release');
+    const verify = steps.indexOf('verify');
+    for (const s of ['notes', 'markers', 'finalize'] as const) {
+      const at = steps.indexOf(s);
+      if (at < 0) continue;
+      if (s === 'notes' ? verify >= 0 && at > verify : verify < 0 || at < verify) {
+        const why = s === 'notes' ? 'VERIFY.md is written before `verify`, so it is verified too' : `${s} announce the release, so they come after \`verify\``;
+        out.push(problem(ctx, ['stages', 'release', 'steps', at], `"${s}" ${verify < 0 ? 'needs "verify" in this list' : 'is out of order'}: ${why}`));
+      }
+    }
+  }
+  if (plan.stages?.stage?.steps) {
+    const steps = plan.stages.stage.steps;
+    const [verify, record] = [steps.indexOf('verify'), steps.indexOf('record')];
+    if (verify >= 0 && record >= 0 && record < verify) {
+      out.push(problem(ctx, ['stages', 'stage', 'steps', record], '"record" comes after "verify": the stage manifest is marked verified only by a verification that already passed'));
+    }
+  }
+
+  // Markers never land on a file orel writes (a marker overwrites what is there).
+  const markerTargets = plan.markers?.targets ?? plan.stages?.release?.targets ?? [];
+  (plan.markers?.files ?? []).forEach((m, i) => {
+    const marker = render(m, vars);
+    for (const tn of markerTargets) {
+      const t = plan.targets.find((x) => x.name === tn);
+      if (!t) continue;
+      for (const g of generatedNames(plan)) {
+        const template = t.layout?.checksum ?? t.layout?.default ?? '{name}';
+        if (render(template, { ...vars, name: g, kind: 'checksum', set: '', os: '', arch: '' }).replace(/\/{2,}/g, '/') === marker) {
+          out.push(problem(ctx, ['markers', 'files', i], `marker "${marker}" is where ${g} is published in target "${tn}"; markers are replaced on every release and would overwrite it`));
+        }
+      }
+    }
+  });
+
+  const v = plan.verification ?? {};
+  for (const k of ['identityRegexp', 'issuerRegexp'] as const) {
+    if (v[k] === undefined) continue;
+    try {
+      new RegExp(v[k]!);
+    } catch (e) {
+      out.push(problem(ctx, ['verification', k], `not a valid regular expression: ${(e as Error).message}`));
+    }
+  }
+  for (const [name, spec] of Object.entries(plan.signers ?? {})) {
+    if (spec.type === 'keyless' && spec.fulcio && !v.trustedRoot) {
+      out.push(problem(ctx, ['signers', name, 'fulcio'], `a private Fulcio needs verification.trustedRoot (its trusted_root.json): public-good's root cannot verify its certificates`));
+    }
+  }
+  return out;
+}

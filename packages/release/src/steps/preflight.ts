@@ -1,0 +1,105 @@
+// Refuse before the first write: every destination of the stage is looked at
+// before anything is signed, logged or uploaded, so a squatted object, two
+// artifacts at one key or a marker on a released file stops the run while
+// every target is still as it was.
+import { createHash } from 'node:crypto';
+import { signJournalKey } from '@orel/sign';
+import { OrelError, mapLimit, type Artifact, type Publisher } from '@orel/core';
+import type { Step } from '@orel/pipeline';
+import { markerFiles } from '@orel/publish';
+import { stageSteps } from '@orel/plan';
+import type { ReleaseContext } from '../context.js';
+import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
+import { markerTargets } from './markers.js';
+import { notesRecord } from './notes.js';
+import { noTargets } from './publish.js';
+import { signingSubjects } from './sign.js';
+
+const SIGN_SUFFIXES = { bundle: ['.sigstore.json', 'bundle'], sig: ['.sig', 'signature'], cert: ['.cert', 'certificate'] } as const;
+
+/** What the stage will write, including the signature files signing will make (their bytes not known yet). */
+async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[]; predicted: Artifact[] }> {
+  const known = publishable(ctx);
+  const predicted: Artifact[] = [];
+  if (ctx.stage === 'stage' && ctx.rp.plan.signing && ctx.signer && stageSteps(ctx.rp.plan, 'stage').includes('sign')) {
+    const keyless = !!ctx.signer.certificatePem;
+    for (const s of signingSubjects(ctx)) {
+      for (const o of ctx.rp.plan.signing.outputs) {
+        if (o === 'cert' && !keyless) continue;
+        const [suffix, kind] = SIGN_SUFFIXES[o];
+        predicted.push({ name: s.name + suffix, kind, subject: s.name, size: -1, sha256: '', sha512: '' });
+      }
+    }
+    if (ctx.signer.publicKeyPem) {
+      const pem = Buffer.from(await ctx.signer.publicKeyPem());
+      known.push({ name: 'cosign.pub', kind: 'public-key', size: pem.length, sha256: createHash('sha256').update(pem).digest('hex'), sha512: '' });
+    }
+  }
+  if (ctx.stage === 'release' && stageSteps(ctx.rp.plan, 'release').includes('notes')) known.push(notesRecord(ctx));
+  return { known, predicted };
+}
+
+/**
+ * Whether a destination is free for `a`: absent, or holding exactly its bytes
+ * (a digest the target computed, else a re-read). A signature file not made
+ * yet is ours only if this build already signed its subject (a killed run).
+ */
+async function free(ctx: ReleaseContext, p: Publisher, key: string, a: Artifact): Promise<boolean> {
+  const info = await p.stat(key);
+  if (!info) return true;
+  if (a.size < 0) {
+    const subject = a.subject ? ctx.artifacts.get(a.subject) : undefined;
+    return subject !== undefined && ctx.journal.isDone('sign', signJournalKey(subject));
+  }
+  const size = a.size;
+  if (info.size !== size || (info.sha256 !== undefined && info.sha256 !== a.sha256)) return false;
+  return p.digest ? (await p.digest(key)) === a.sha256 : true;
+}
+
+export const preflightStep: Step<ReleaseContext> = {
+  name: 'preflight',
+  skip: noTargets,
+  async run(ctx) {
+    const { known, predicted } = await plannedArtifacts(ctx);
+    const all = [...known, ...predicted.filter((x) => !known.some((k) => k.name === x.name))];
+    const conflicts: string[] = [];
+    const collisions: string[] = [];
+    let checked = 0;
+    for (const target of stageTargetNames(ctx)) {
+      const p = publisherFor(ctx, target);
+      await p.preflight?.();
+      const at = new Map<string, string>();
+      for (const a of all) {
+        const key = keyFor(ctx, target, a);
+        const other = at.get(key);
+        if (other !== undefined) collisions.push(`${target}: ${other} and ${a.name} would both be published at ${key}`);
+        at.set(key, a.name);
+      }
+      if (ctx.stage === 'release' && ctx.rp.plan.markers && markerTargets(ctx).includes(target)) {
+        for (const m of markerFiles(ctx.rp.plan.markers.files, ctx.rp.vars.version, ctx.rp.vars)) {
+          if (at.has(m)) collisions.push(`${target}: marker ${m} is where ${at.get(m)} is published; a marker would overwrite it`);
+        }
+      }
+      await mapLimit(all, 16, async (a) => {
+        const key = keyFor(ctx, target, a);
+        // What this build already wrote (the journal says so) is its own.
+        if (ctx.journal.isDone('publish', `${target}:${key}`)) return;
+        if (!(await free(ctx, p, key, a))) conflicts.push(`${p.location(key)} already holds other bytes than ${a.name}`);
+        checked++;
+      });
+    }
+    if (collisions.length) {
+      throw new OrelError('PLAN_INVALID', `${ctx.rp.file}: the layouts put two things at one place; nothing was written`, {
+        details: collisions.sort(),
+        hint: 'give each target layout a {name} (and {os}/{arch} where names repeat), and keep markers off artifact paths',
+      });
+    }
+    if (conflicts.length) {
+      throw new OrelError('PUBLISH_CONFLICT', `${conflicts.length} destination(s) already hold other bytes; nothing was signed or written`, {
+        details: conflicts.sort(),
+        hint: 'release a new version (or build id), or remove those objects if they were never really released',
+      });
+    }
+    return `${checked} destinations checked in ${stageTargetNames(ctx).join(', ')}`;
+  },
+};
