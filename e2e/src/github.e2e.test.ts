@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGitHubServer, type GitHubServer } from '@orel/github-server';
@@ -82,6 +82,19 @@ describe('orel release --nomock to a GitHub release', () => {
     assert.equal(rel.body, 'their notes');
     assert.deepEqual(gh.assets('acme', 'hello', rel.id), [], 'no asset uploaded');
     assert.equal(existsSync(join(ws.dir, 'out/release/release/v1.2.0')), false, 'no other release target was written either');
+  });
+
+  test('a conflict anywhere is found before anything is written: no draft is opened on GitHub', async () => {
+    const plan = ws.variant('gh-squat.yaml', (y) => githubPlan(y, gh.url));
+    const st = await orel(['stage', '--plan', plan, '--nomock'], { cwd: ws.dir, env: env() });
+    assert.equal(st.status, 0, errorLines(st.stderr));
+    const dir = join(ws.dir, 'out/release/release/v1.2.0');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'SHA256SUMS'), 'squatted\n');
+    const run = await release(plan);
+    assert.equal(run.status, 4, errorLines(run.stderr) + run.stderr.slice(-2000));
+    assert.deepEqual(gh.releases('acme', 'hello'), [], 'no draft was opened');
+    assert.deepEqual(readdirSync(dir), ['SHA256SUMS'], 'nothing else was promoted');
   });
 
   test('kill -9 mid-upload, then a re-run completes', async () => {

@@ -5,7 +5,7 @@
 // completes without duplicate log entries.
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandboxSigstore, type SandboxSigstore } from '@orel/sandbox';
@@ -32,6 +32,16 @@ describe('keyless --nomock against a private Sigstore with Rekor faults', () => 
   afterEach(() => sb.close());
   const release = () => orel(['release', '--plan', plan, '--nomock', '--json'], { cwd: ws.dir, env: { OREL_E2E_TOKEN: sb.mintToken() } });
   const published = (target: string) => (existsSync(join(ws.dir, 'out', target)) ? readdirSync(join(ws.dir, 'out', target), { recursive: true }) : []);
+
+  test('--identity-token gives the OIDC token on the command line (the plan names none)', async () => {
+    const noToken = ws.variant('cli-token.yaml', () => readFileSync(plan, 'utf8').replace('\n    identityToken: ${env:OREL_E2E_TOKEN}', ''));
+    assert.ok(!readFileSync(noToken, 'utf8').includes('identityToken'));
+    const token = sb.mintToken();
+    const r = await orel(['release', '--plan', noToken, '--nomock', '--json', '--identity-token', token], { cwd: ws.dir, env: { SIGSTORE_ID_TOKEN: undefined } });
+    assert.equal(r.status, 0, errorLines(r.stderr) + r.stderr.slice(-2000));
+    assert.equal(r.json().verified, true);
+    assert.ok(!r.stderr.includes(token) && !r.stdout.includes(token), 'the token is never printed');
+  });
 
   test('Rekor answers 503 to the first requests, then recovers: the run succeeds', async () => {
     sb.setFaults({ rekor: { status: 503, times: 4, retryAfter: 0 } });

@@ -109,7 +109,7 @@ describe('refused before the first write: from the build output and the destinat
     const dir = join(ws.sandbox, 'targets/release/release/v1.2.0');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'hello-linux-amd64'), 'not ours');
-    const errors = await refused(ws, ['release', '--plan', ws.plan], 4, /PUBLISH_CONFLICT.*already hold other bytes; nothing was signed or written/);
+    const errors = await refused(ws, ['release', '--plan', ws.plan], 4, /PUBLISH_CONFLICT.*destinations already hold other bytes; nothing was signed or written/);
     assert.match(errors, /hello-linux-amd64 already holds other bytes than hello-linux-amd64/);
   });
 

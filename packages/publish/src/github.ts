@@ -342,9 +342,20 @@ class GitHubReleasePublisher implements Publisher, Finalizer {
     return Readable.fromWeb(res.data as any);
   }
 
-  private async assetFor(key: string): Promise<AssetJson | undefined> {
+  /** The tag's release if there is one; never creates it (stat and preflight only look). */
+  private async existingRelease(): Promise<ReleaseJson | undefined> {
+    if (this.releaseP) return this.releaseP;
+    const found = await this.call(`finding release ${this.target.tag}`, () => this.findRelease());
+    if (!found) return undefined;
+    this.checkOwned(found);
+    await this.loadAssets(found);
+    this.releaseP ??= Promise.resolve(found);
+    return this.releaseP;
+  }
+
+  private async assetFor(key: string, create = true): Promise<AssetJson | undefined> {
     const name = assetNameFor(key, this.name);
-    await this.release();
+    if (!(create ? await this.release() : await this.existingRelease())) return undefined;
     if (!this.assets.has(name)) await this.refreshAssets();
     const a = this.assets.get(name);
     return a?.state === 'uploaded' ? a : undefined;
@@ -361,7 +372,7 @@ class GitHubReleasePublisher implements Publisher, Finalizer {
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
-    const a = await this.assetFor(key);
+    const a = await this.assetFor(key, false);
     if (!a) return undefined;
     const d = /^sha256:([0-9a-f]{64})$/.exec(a.digest ?? '');
     return { size: a.size, ...(d ? { sha256: d[1] } : {}) };

@@ -32,11 +32,18 @@ export function publishable(ctx: ReleaseContext): Artifact[] {
   return ctx.artifacts.list((a) => a.kind !== 'image' && a.kind !== 'manifest');
 }
 
+// Report entries by name, per entries array (a linear search per published or verified item is quadratic).
+const entryIndex = new WeakMap<ArtifactReport[], Map<string, ArtifactReport>>();
+
 export function reportEntry(ctx: ReleaseContext, a: Artifact): ArtifactReport {
-  let e = ctx.report.artifacts.find((x) => x.name === a.name);
+  const list = ctx.report.artifacts;
+  let index = entryIndex.get(list);
+  if (!index || index.size !== list.length) entryIndex.set(list, (index = new Map(list.map((x) => [x.name, x]))));
+  let e = index.get(a.name);
   if (!e) {
     e = { name: a.name, kind: a.kind, size: a.size, sha256: a.sha256, published: [], signatures: [] };
-    ctx.report.artifacts.push(e);
+    list.push(e);
+    index.set(a.name, e);
   }
   return e;
 }

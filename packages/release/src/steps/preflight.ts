@@ -51,8 +51,7 @@ async function free(ctx: ReleaseContext, p: Publisher, key: string, a: Artifact)
     const subject = a.subject ? ctx.artifacts.get(a.subject) : undefined;
     return subject !== undefined && ctx.journal.isDone('sign', signJournalKey(subject));
   }
-  const size = a.size;
-  if (info.size !== size || (info.sha256 !== undefined && info.sha256 !== a.sha256)) return false;
+  if (info.size !== a.size || (info.sha256 !== undefined && info.sha256 !== a.sha256)) return false;
   return p.digest ? (await p.digest(key)) === a.sha256 : true;
 }
 
@@ -61,7 +60,8 @@ export const preflightStep: Step<ReleaseContext> = {
   skip: noTargets,
   async run(ctx) {
     const { known, predicted } = await plannedArtifacts(ctx);
-    const all = [...known, ...predicted.filter((x) => !known.some((k) => k.name === x.name))];
+    const knownNames = new Set(known.map((k) => k.name));
+    const all = [...known, ...predicted.filter((x) => !knownNames.has(x.name))];
     const conflicts: string[] = [];
     const collisions: string[] = [];
     let checked = 0;
@@ -95,8 +95,10 @@ export const preflightStep: Step<ReleaseContext> = {
       });
     }
     if (conflicts.length) {
-      throw new OrelError('PUBLISH_CONFLICT', `${conflicts.length} destination(s) already hold other bytes; nothing was signed or written`, {
-        details: conflicts.sort(),
+      conflicts.sort();
+      const first = conflicts.length === 1 ? conflicts[0] : `${conflicts[0]}, and ${conflicts.length - 1} more`;
+      throw new OrelError('PUBLISH_CONFLICT', `${first}: destinations already hold other bytes; nothing was signed or written`, {
+        details: conflicts,
         hint: 'release a new version (or build id), or remove those objects if they were never really released',
       });
     }
