@@ -41,7 +41,7 @@ export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp
   return {
     signer,
     witnesses: createKeylessWitnesses({ rekor: spec.rekor, tsa: spec.tsa }),
-    trust: { trustedRoot: root.json, trustedRootPath: root.source },
+    trust: { trustedRoot: root.json, trustedRootPath: root.file },
   };
 }
 

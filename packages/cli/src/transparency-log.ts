@@ -32,6 +32,6 @@ export async function keyTransparencyLog(rp: ResolvedPlan, mode: Mode, sandboxDi
   const root = await loadTrustedRoot(rp.plan.verification?.trustedRoot, { baseDir: rp.dir });
   return {
     witnesses: createKeylessWitnesses({ rekor: signing.rekor ?? DEFAULT_REKOR_URL }),
-    trust: { trustedRoot: root.json, trustedRootPath: root.source },
+    trust: { trustedRoot: root.json, trustedRootPath: root.file },
   };
 }

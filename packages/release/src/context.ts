@@ -14,7 +14,7 @@ export interface Trust {
   publicKeyPem?: string;
   /** Parsed trusted_root.json for keyless bundles (sandbox or public-good or a file). */
   trustedRoot?: unknown;
-  /** Where the trusted root came from, for messages and VERIFY.md. */
+  /** The trusted_root.json file users pass as --trusted-root (undefined: the public-good root, which needs none). */
   trustedRootPath?: string;
 }
 

@@ -76,25 +76,40 @@ describe('VERIFY.md', () => {
     );
     assert.ok(
       cmds.includes(
-        `cosign verify-blob tool-linux-amd64.tar.gz --signature tool-linux-amd64.tar.gz.sig --certificate tool-linux-amd64.tar.gz.cert --certificate-identity ${id} --certificate-oidc-issuer https://token.actions.githubusercontent.com`,
+        `cosign verify-blob tool-linux-amd64.tar.gz --bundle tool-linux-amd64.tar.gz.sigstore.json --certificate-identity ${id} --certificate-oidc-issuer https://token.actions.githubusercontent.com`,
       ),
     );
+    // cosign 3.1 deprecates --signature/--certificate (and --new-bundle-format): with a bundle, cosign gets the bundle.
+    assert.ok(!cmds.some((c) => c.startsWith('cosign') && /--signature|--new-bundle-format/.test(c)), cmds.join('\n'));
     assert.ok(cmds.includes('sha256sum -c SHA256SUMS --ignore-missing'));
     assert.ok(cmds.includes('curl -sSfLO https://github.com/acme/tool/releases/download/v1.2.0/tool-linux-amd64.tar.gz.sigstore.json'));
     assert.match(md, /OIDC issuer: `https:\/\/token\.actions\.githubusercontent\.com`/);
     assert.match(md, new RegExp(`\\| \`SHA256SUMS\` \\| \`${sha('SHA256SUMS')}\` \\|`));
-    assert.ok(checkCosignFlags(md) >= 6);
+    assert.ok(checkCosignFlags(md) >= 3);
   });
 
   it('uses --key (and --insecure-ignore-tlog for cosign without a log) for key-signed releases', () => {
     const md = renderVerifyNotes({ ...keyless, identity: undefined, issuer: undefined, signing: { mode: 'key', outputs: ['bundle', 'sig'], what: 'artifacts' }, publicKeyName: 'cosign.pub' });
     const cmds = extractCommands(md);
     assert.ok(cmds.includes('orel verify-blob tool-linux-amd64.tar.gz --bundle tool-linux-amd64.tar.gz.sigstore.json --key cosign.pub'));
-    assert.ok(cmds.includes('cosign verify-blob tool-linux-amd64.tar.gz --signature tool-linux-amd64.tar.gz.sig --key cosign.pub --insecure-ignore-tlog'));
+    assert.ok(cmds.includes('cosign verify-blob tool-linux-amd64.tar.gz --bundle tool-linux-amd64.tar.gz.sigstore.json --key cosign.pub --insecure-ignore-tlog'));
+    const sigOnly = extractCommands(renderVerifyNotes({ ...keyless, signing: { mode: 'key', outputs: ['sig'], what: 'artifacts' } }));
+    assert.ok(sigOnly.includes('cosign verify-blob tool-linux-amd64.tar.gz --signature tool-linux-amd64.tar.gz.sig --key cosign.pub --insecure-ignore-tlog'), 'no bundle: the legacy line');
     assert.ok(!/certificate-identity/.test(md));
     checkCosignFlags(md);
     const logged = renderVerifyNotes({ ...keyless, signing: { mode: 'key', outputs: ['bundle'], what: 'artifacts' }, tlog: true });
     assert.ok(!logged.includes('--insecure-ignore-tlog'));
+  });
+
+  it('a keyless .sig + .cert release without bundles: cosign only against the public-good root (its --trusted-root needs a bundle)', () => {
+    const sigCert = { ...keyless, signing: { mode: 'keyless' as const, outputs: ['sig' as const, 'cert' as const], what: 'artifacts' as const } };
+    const publicGood = extractCommands(renderVerifyNotes(sigCert)).filter((c) => c.startsWith('cosign'));
+    assert.deepEqual(publicGood, [
+      `cosign verify-blob tool-linux-amd64.tar.gz --signature tool-linux-amd64.tar.gz.sig --certificate tool-linux-amd64.tar.gz.cert --certificate-identity ${keyless.identity} --certificate-oidc-issuer https://token.actions.githubusercontent.com`,
+    ]);
+    const privateRoot = renderVerifyNotes({ ...sigCert, trustedRoot: 'trusted_root.json' });
+    assert.deepEqual(extractCommands(privateRoot).filter((c) => c.startsWith('cosign')), []);
+    assert.ok(extractCommands(privateRoot).some((c) => c.startsWith('orel verify-blob') && c.includes('--trusted-root trusted_root.json')));
   });
 
   it('verifies the checksum file when only checksums are signed, with regexps quoted for the shell', () => {
@@ -108,7 +123,7 @@ describe('VERIFY.md', () => {
     const orel = extractCommands(md).find((c) => c.startsWith('orel'))!;
     assert.deepEqual(shellWords(orel), [
       'orel', 'verify-blob', 'SHA256SUMS', '--bundle', 'SHA256SUMS.sigstore.json',
-      '--certificate-identity-regexp', "^https://github\\.com/acme/.*'s$",
+      '--certificate-identity-regexp', "^(?:^https://github\\.com/acme/.*'s$)$",
       '--certificate-oidc-issuer', 'https://token.actions.githubusercontent.com',
       '--trusted-root', 'trusted_root.json',
     ]);

@@ -47,19 +47,31 @@ export function shq(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * The plan's regexps match whole values; cosign's flags match anywhere
+ * (Go MatchString). Printed anchored, a pattern means the same in every tool.
+ */
+export const anchored = (pattern: string): string => `^(?:${pattern})$`;
+
 function policyFlags(i: VerifyNotesInput): string[] {
   if (i.signing?.mode === 'key') return ['--key', i.publicKeyName ?? 'cosign.pub'];
-  const id = i.identity !== undefined ? ['--certificate-identity', i.identity] : ['--certificate-identity-regexp', i.identityRegexp ?? ''];
-  const iss = i.issuer !== undefined ? ['--certificate-oidc-issuer', i.issuer] : ['--certificate-oidc-issuer-regexp', i.issuerRegexp ?? ''];
+  const id = i.identity !== undefined ? ['--certificate-identity', i.identity] : ['--certificate-identity-regexp', anchored(i.identityRegexp ?? '')];
+  const iss = i.issuer !== undefined ? ['--certificate-oidc-issuer', i.issuer] : ['--certificate-oidc-issuer-regexp', anchored(i.issuerRegexp ?? '')];
   return [...id, ...iss];
 }
 
 const cmd = (...parts: string[]) => parts.map(shq).join(' ');
 
-/** The commands, in the order a user runs them, for the file that carries the signature. */
 /** A file operand that no tool reads as an option (a release may hold a file named "-rf.tar.gz"). */
 export const operand = (name: string): string => (name.startsWith('-') ? `./${name}` : name);
 
+/**
+ * The commands, in the order a user runs them, for the file that carries the
+ * signature. cosign (v3.1, run by the e2e tests) gets the bundle when there is
+ * one: its --signature/--certificate flags are deprecated, and --trusted-root
+ * works only with bundles, so the legacy line is printed only for a release
+ * without bundles, and for keyless only against the public-good root.
+ */
 export function verifyCommands(i: VerifyNotesInput, file: string): { orel: string[]; cosign: string[] } {
   const signed = operand(file);
   const out = { orel: [] as string[], cosign: [] as string[] };
@@ -70,12 +82,13 @@ export function verifyCommands(i: VerifyNotesInput, file: string): { orel: strin
   const noTlog = s.mode === 'key' && !i.tlog ? ['--insecure-ignore-tlog'] : [];
   if (s.outputs.includes('bundle')) {
     out.orel.push(cmd('orel', 'verify-blob', signed, '--bundle', `${signed}.sigstore.json`, ...policy, ...root));
-    out.cosign.push(cmd('cosign', 'verify-blob', signed, '--bundle', `${signed}.sigstore.json`, '--new-bundle-format', ...policy, ...root, ...noTlog));
+    out.cosign.push(cmd('cosign', 'verify-blob', signed, '--bundle', `${signed}.sigstore.json`, ...policy, ...root, ...noTlog));
   }
   if (s.outputs.includes('sig') && (s.mode === 'key' || s.outputs.includes('cert'))) {
     const material = s.mode === 'key' ? policy : ['--certificate', `${signed}.cert`, ...policy];
     out.orel.push(cmd('orel', 'verify-blob', signed, '--signature', `${signed}.sig`, ...material, ...root));
-    out.cosign.push(cmd('cosign', 'verify-blob', signed, '--signature', `${signed}.sig`, ...material, ...root, ...noTlog));
+    const legacyOk = !s.outputs.includes('bundle') && (s.mode === 'key' || root.length === 0);
+    if (legacyOk) out.cosign.push(cmd('cosign', 'verify-blob', signed, '--signature', `${signed}.sig`, ...material, ...noTlog));
   }
   return out;
 }
@@ -117,8 +130,9 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
       block(orel);
     }
     if (cosign.length) {
-      L.push('## With cosign (v2.4 or later)', '');
+      L.push('## With cosign (v3 or later)', '');
       if (s.mode === 'key' && !i.tlog) L.push('These signatures are not in a transparency log, hence `--insecure-ignore-tlog`.', '');
+      if (!s.outputs.includes('bundle')) L.push('This release publishes no Sigstore bundles; cosign 3 warns that `--signature` is deprecated.', '');
       block(cosign);
     }
   }

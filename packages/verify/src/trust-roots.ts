@@ -21,8 +21,10 @@ export function publicGoodTrustedRoot(): unknown {
 
 export interface LoadedTrustedRoot {
   json: unknown;
-  /** Where it came from, for messages and VERIFY.md. */
+  /** Where it came from, for messages. */
   source: string;
+  /** The file it was read from; undefined for the embedded public-good root (users pass no --trusted-root then). */
+  file?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function loadTrustedRoot(spec: string | undefined, opts: { sandboxD
     throw new OrelError('USAGE', `cannot read trusted root ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint, cause: e });
   }
   try {
-    return { json: JSON.parse(text), source: file };
+    return { json: JSON.parse(text), source: file, file };
   } catch (e) {
     throw new OrelError('VERIFY_FAILED', `trusted root ${file} is not JSON: ${(e as Error).message}`, { cause: e });
   }

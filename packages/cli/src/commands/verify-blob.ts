@@ -3,6 +3,7 @@
 // (Kubernetes layout), or a .sig and a public key.
 import type { Command } from 'commander';
 import { OrelError } from '@orel/core';
+import { existsSync } from 'node:fs';
 import { verifyBlob } from '@orel/verify';
 import { printError } from '../output.js';
 import { addTrustOptions, policyFrom, readKeyFlag, trustedRootFrom, type TrustFlags } from './trust-flags.js';
@@ -21,9 +22,11 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
     // The root is only needed (and only read) when a certificate or log entry must be checked.
     const root = keyless || f.bundle ? await trustedRootFrom(f) : undefined;
     const publicKeyPem = await readKeyFlag(f);
+    // The digest form (cosign, the conformance protocol): sha256:<hex> instead of a file.
+    const digest = /^sha256:[0-9a-f]{64}$/.test(file) && !existsSync(file) ? file : undefined;
     const res = await verifyBlob({
       name: file,
-      file,
+      ...(digest ? { sha256: digest } : { file }),
       bundle: f.bundle,
       signature: f.signature,
       certificate: f.certificate,
@@ -47,7 +50,7 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
 export function register(program: Command, run?: (f: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('verify-blob')
-    .argument('<file>', 'the downloaded file')
+    .argument('<file>', 'the downloaded file, or its digest as sha256:<hex>')
     .description('verify one file against its Sigstore bundle, .sig + .cert pair, or .sig + public key (cosign verify-blob flags)')
     .option('--bundle <file>', 'Sigstore bundle (<file>.sigstore.json)')
     .option('--signature <file>', '<file>.sig: base64 DER signature')

@@ -1,0 +1,33 @@
+// The real peers users verify with (cosign, sigstore-python), found on PATH or
+// in Go's bin directory. `.ci/run` installs them pinned; a test that needs a
+// missing one skips, saying how to install it.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Peer {
+  path: string;
+  version: string;
+}
+
+const INSTALL: Record<string, string> = {
+  cosign: 'go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.2',
+  sigstore: "pip install 'sigstore==4.*'",
+};
+
+function locate(name: string): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin')]) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/** The peer and its version, or a skip message naming the install command. */
+export function peer(name: 'cosign' | 'sigstore'): Peer | string {
+  const path = locate(name);
+  if (!path) return `${name} is not installed (${INSTALL[name]}); .ci/run installs it`;
+  const out = execFileSync(path, name === 'cosign' ? ['version'] : ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const version = /GitVersion:\s*(\S+)/.exec(out)?.[1] ?? out.trim();
+  return { path, version };
+}

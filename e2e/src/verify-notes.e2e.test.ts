@@ -1,0 +1,71 @@
+// Every command VERIFY.md prints is executed verbatim by the tools it names:
+// orel, the real cosign (v3.1, installed by .ci/run), sha256sum/sha512sum. A
+// key-signed and a keyless (sandbox Sigstore) release; cosign must accept
+// each line without deprecation warnings, and refuse a tampered file.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { extractCommands, shellWords } from '@orel/release';
+import { errorLines, orel, workspace } from './helpers.js';
+import { peer } from './peers.js';
+
+const cosign = peer('cosign');
+
+async function runLine(line: string, cwd: string): Promise<{ status: number; stderr: string }> {
+  const [tool, ...args] = shellWords(line);
+  if (tool === 'orel') return orel(args, { cwd });
+  const path = tool === 'cosign' ? (cosign as { path: string }).path : tool;
+  const r = spawnSync(path, args, { cwd, encoding: 'utf8', env: { ...process.env, SIGSTORE_NO_CACHE: '1', TUF_ROOT: join(cwd, '.tuf-unused') } });
+  return { status: r.status ?? 1, stderr: `${r.stdout}\n${r.stderr}` };
+}
+
+for (const [what, planFile] of [
+  ['key-signed', 'release-key.yaml'],
+  ['keyless (sandbox Sigstore)', 'release.yaml'],
+] as const) {
+  describe(`VERIFY.md of a ${what} release, executed verbatim`, () => {
+    test('every line passes with the tool it names; cosign warns of nothing deprecated; a tampered file fails', { skip: typeof cosign === 'string' ? cosign : undefined }, async (t) => {
+      t.diagnostic(`cosign ${(cosign as { version: string }).version}`);
+      const ws = workspace(t, planFile);
+      const r = await orel(['release', '--plan', ws.plan, '--sandbox', ws.sandbox], { cwd: ws.dir });
+      assert.equal(r.status, 0, errorLines(r.stderr));
+      const dir = join(ws.sandbox, 'targets/release/release/v1.2.0');
+      const lines = extractCommands(readFileSync(join(dir, 'VERIFY.md'), 'utf8')).filter((c) => !c.startsWith('curl'));
+      assert.ok(lines.some((c) => c.startsWith('cosign ')) && lines.some((c) => c.startsWith('orel ')) && lines.some((c) => /^sha(256|512)sum /.test(c)), lines.join('\n'));
+      for (const line of lines) {
+        const res = await runLine(line, dir);
+        assert.equal(res.status, 0, `${line}\n${res.stderr}`);
+        if (line.startsWith('cosign ')) assert.doesNotMatch(res.stderr, /deprecated/i, line);
+      }
+      // The example file tampered with: every signature line fails.
+      const example = shellWords(lines.find((c) => c.startsWith('cosign '))!)[2];
+      copyFileSync(join(dir, example), join(dir, `${example}.orig`));
+      appendFileSync(join(dir, example), 'x');
+      for (const line of lines.filter((c) => c.startsWith('cosign ') || c.startsWith('orel '))) {
+        assert.notEqual((await runLine(line, dir)).status, 0, `accepted a tampered file: ${line}`);
+      }
+    });
+  });
+}
+
+describe('orel verify-blob inputs', () => {
+  test('the digest form sha256:<hex> verifies like the file; a malformed --key is a clear error, not a stack trace', async (t) => {
+    const ws = workspace(t);
+    const r = await orel(['release', '--plan', ws.plan, '--sandbox', ws.sandbox], { cwd: ws.dir });
+    assert.equal(r.status, 0, errorLines(r.stderr));
+    const dir = join(ws.sandbox, 'targets/release/release/v1.2.0');
+    const file = 'hello-linux-amd64';
+    const hex = readFileSync(join(dir, `${file}.sha256`), 'utf8').trim();
+    const byDigest = await orel(['verify-blob', `sha256:${hex}`, '--bundle', `${file}.sigstore.json`, '--key', 'cosign.pub'], { cwd: dir });
+    assert.equal(byDigest.status, 0, byDigest.stderr);
+    const wrong = await orel(['verify-blob', `sha256:${'0'.repeat(64)}`, '--bundle', `${file}.sigstore.json`, '--key', 'cosign.pub'], { cwd: dir });
+    assert.equal(wrong.status, 3, wrong.stderr);
+    appendFileSync(join(dir, 'bad.pub'), '-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----\n');
+    const bad = await orel(['verify-blob', file, '--bundle', `${file}.sigstore.json`, '--key', 'bad.pub'], { cwd: dir });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /error\[KEY_INVALID\]: --key bad\.pub is not a PEM public key/);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+  });
+});
