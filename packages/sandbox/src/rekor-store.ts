@@ -32,7 +32,8 @@ export function entryKey(stored: unknown): string {
   return sha256hex(stableJson(stored));
 }
 
-function stableJson(v: unknown): string {
+/** Canonical JSON (RFC 8785 for the strings, integers and objects Rekor entries hold). */
+export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v)

@@ -4,6 +4,7 @@
 // Sigstore verifier check the sandbox's bundles.
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
+import { MerkleTree, appendEntry } from './merkle-log.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -122,6 +123,11 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
     // The log's checkpoint origin must appear in the trusted root's baseUrl; the
     // port changes every start, so the log carries a stable logical name.
     const tlog = await initializeTLog(SANDBOX_LOG_ORIGIN, state.keys.rekor);
+    // One real Merkle tree for the log (seeded: no entry at index 0), not the mock's one-leaf tree per entry.
+    const tree = new MerkleTree();
+    tree.append(Buffer.from('orel sandbox log'));
+    const logKeys = { privateKey: state.keys.rekor.privateKey, publicKeyDer: state.keys.rekor.publicKey.export({ format: 'der', type: 'spki' }), host: (tlog as unknown as { host: string }).host };
+    (tlog as unknown as { log: (p: unknown) => Promise<unknown> }).log = async (proposed) => appendEntry(tree, logKeys, proposed);
     const tsa = (await initializeTSA(state.keys.tsa)) as any;
     // The mock makes new root certificates on every start; put back the persisted ones (same keys, same names).
     if (state.certs.fulcioRoot) ca.root = new ca.root.constructor(state.certs.fulcioRoot);

@@ -107,7 +107,11 @@ export async function createKeylessSigner(spec: KeylessSignerSpecLike, opts: Key
   };
 }
 
-/** Fulcio may return PEM without a trailing newline; keep one canonical form. */
+/**
+ * One canonical PEM (64-character lines, a trailing newline), whatever Fulcio
+ * sent: the Rekor entry embeds it, and verifiers such as sigstore-python
+ * rebuild the entry from the certificate's DER and compare.
+ */
 function normalizePem(pem: string): string {
-  return pem.trim() + '\n';
+  return new X509Certificate(pem).toString().trim() + '\n';
 }

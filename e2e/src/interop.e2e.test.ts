@@ -1,0 +1,57 @@
+// Interop with the verifiers users already run, against the sandbox's trust
+// material: sigstore-python (4.x, installed by .ci/run) verifies every keyless
+// bundle of the quickstart offline, and refuses a tampered file and a foreign
+// identity. (cosign runs every VERIFY.md line in verify-notes.e2e.)
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { errorLines, orel, workspace } from './helpers.js';
+import { peer } from './peers.js';
+
+const sigstore = peer('sigstore');
+
+/** A sigstore-python ClientTrustConfig for the sandbox (its services are never contacted: --offline). */
+function trustConfig(trustedRootFile: string, out: string): string {
+  const service = [{ url: 'http://127.0.0.1:1', majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z' }, operator: 'orel sandbox' }];
+  const config = {
+    mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json',
+    trustedRoot: JSON.parse(readFileSync(trustedRootFile, 'utf8')),
+    signingConfig: {
+      mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json',
+      caUrls: service,
+      oidcUrls: [],
+      rekorTlogUrls: service,
+      tsaUrls: [],
+      rekorTlogConfig: { selector: 'ANY' },
+      tsaConfig: { selector: 'ANY' },
+    },
+  };
+  writeFileSync(out, JSON.stringify(config));
+  return out;
+}
+
+describe('sigstore-python accepts orel keyless bundles', () => {
+  test('every bundle of the keyless quickstart verifies offline; a tampered file and another identity are refused', { skip: typeof sigstore === 'string' ? sigstore : undefined }, async (t) => {
+    const { path, version } = sigstore as { path: string; version: string };
+    t.diagnostic(version);
+    const ws = workspace(t, 'release.yaml');
+    const r = await orel(['release', '--plan', ws.plan, '--sandbox', ws.sandbox], { cwd: ws.dir });
+    assert.equal(r.status, 0, errorLines(r.stderr));
+    const policy = parse(readFileSync(ws.plan, 'utf8')).verification as { identity: string; issuer: string };
+    const dir = join(ws.sandbox, 'targets/release/release/v1.2.0');
+    const config = trustConfig(join(ws.sandbox, 'sigstore/trusted_root.json'), join(ws.dir, 'trust_config.json'));
+    const files = readdirSync(dir).filter((f) => readdirSync(dir).includes(`${f}.sigstore.json`));
+    assert.ok(files.length >= 9, files.join(', '));
+    const verify = (identity: string, inputs: string[]) =>
+      spawnSync(path, ['--trust-config', config, 'verify', 'identity', '--offline', '--cert-identity', identity, '--cert-oidc-issuer', policy.issuer, ...inputs], { cwd: dir, encoding: 'utf8' });
+    const ok = verify(policy.identity, files);
+    assert.equal(ok.status, 0, `${ok.stdout}\n${ok.stderr}`);
+    assert.equal((ok.stdout + ok.stderr).match(/^OK: /gm)?.length, files.length);
+    assert.notEqual(verify('https://github.com/attacker/x/.github/workflows/r.yml@refs/heads/main', [files[0]]).status, 0, 'another identity');
+    appendFileSync(join(dir, files[0]), 'x');
+    assert.notEqual(verify(policy.identity, [files[0]]).status, 0, 'a tampered file');
+  });
+});
