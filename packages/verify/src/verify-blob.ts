@@ -58,13 +58,22 @@ export function parseSha256(value: string): Buffer | undefined {
 }
 
 export async function sha256File(file: string): Promise<Buffer> {
-  const h = createHash('sha256');
+  return (await fileDigests(file)).sha256;
+}
+
+/** sha256 and sha512 of a file in one streaming pass (attestation subjects may name either). */
+export async function fileDigests(file: string): Promise<{ sha256: Buffer; sha512: Buffer }> {
+  const h256 = createHash('sha256');
+  const h512 = createHash('sha512');
   try {
-    for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+    for await (const chunk of createReadStream(file)) {
+      h256.update(chunk as Buffer);
+      h512.update(chunk as Buffer);
+    }
   } catch (e) {
     throw new OrelError('USAGE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
-  return h.digest();
+  return { sha256: h256.digest(), sha512: h512.digest() };
 }
 
 async function readText(path: string, what: string): Promise<string> {
@@ -80,14 +89,13 @@ const summary = (id?: CertificateIdentity) => (id ? { subjectAlternativeName: id
 export async function verifyBlob(opts: VerifyBlobOptions): Promise<BlobVerification> {
   opts = { ...opts, trustedRoot: opts.trustedRoot === undefined ? undefined : withoutOpenEndedLogs(opts.trustedRoot) };
   const name = opts.name ?? opts.file ?? 'artifact';
-  const digest =
+  const digests: ArtifactDigests =
     opts.sha256 !== undefined
-      ? Buffer.isBuffer(opts.sha256)
-        ? opts.sha256
-        : (parseSha256(opts.sha256) ?? failUsage(`"${opts.sha256}" is not a sha256 digest`))
+      ? { sha256: Buffer.isBuffer(opts.sha256) ? opts.sha256 : (parseSha256(opts.sha256) ?? failUsage(`"${opts.sha256}" is not a sha256 digest`)) }
       : opts.file
-        ? await sha256File(opts.file)
+        ? await fileDigests(opts.file)
         : failUsage('verify-blob needs the artifact file or its sha256');
+  const digest = digests.sha256;
 
   if (opts.bundle !== undefined || opts.bundleJson !== undefined) {
     let json = opts.bundleJson;
@@ -99,7 +107,7 @@ export async function verifyBlob(opts: VerifyBlobOptions): Promise<BlobVerificat
         throw fail(name, `bundle ${opts.bundle} is not JSON: ${(e as Error).message}`);
       }
     }
-    return verifyBundleForDigest(name, json, digest, opts);
+    return verifyBundleForDigest(name, json, digests, opts);
   }
   if ((opts.signature || opts.signatureText) && (opts.certificate || opts.certificateText)) return verifySigCert(name, digest, opts);
   if (opts.signature && opts.publicKeyPem) {
@@ -124,7 +132,14 @@ function failUsage(msg: string): never {
   throw new OrelError('USAGE', msg);
 }
 
-async function verifyBundleForDigest(name: string, json: unknown, digest: Buffer, opts: VerifyBlobOptions): Promise<BlobVerification> {
+/** The artifact's digests at hand: sha256 always, sha512 when the file itself was read. */
+export interface ArtifactDigests {
+  sha256: Buffer;
+  sha512?: Buffer;
+}
+
+async function verifyBundleForDigest(name: string, json: unknown, digests: ArtifactDigests, opts: VerifyBlobOptions): Promise<BlobVerification> {
+  const digest = digests.sha256;
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(json);
@@ -143,12 +158,17 @@ async function verifyBundleForDigest(name: string, json: unknown, digest: Buffer
     policy: opts.policy,
     checkIdentity,
   });
-  if (bundle.content.$case === 'dsseEnvelope') checkStatementSubject(name, bundle.content.dsseEnvelope, digest);
+  if (bundle.content.$case === 'dsseEnvelope') checkStatementSubject(name, bundle.content.dsseEnvelope, digests);
   return { signer: result.signer, identity: summary(result.identity), tlogEntries: result.tlogEntries, timestamps: result.timestamps, warnings: [] };
 }
 
-/** DSSE: the envelope signs an in-toto statement; the artifact must be one of its subjects. */
-export function checkStatementSubject(name: string, envelope: { payloadType: string; payload: Buffer }, digest: Buffer): void {
+/**
+ * DSSE: the envelope signs an in-toto statement; the artifact must be one of
+ * its subjects, matched on every algorithm both sides have (npm's provenance
+ * and publish attestations name their tarballs by sha512 only).
+ */
+export function checkStatementSubject(name: string, envelope: { payloadType: string; payload: Buffer }, digests: ArtifactDigests | Buffer): void {
+  const have: ArtifactDigests = Buffer.isBuffer(digests) ? { sha256: digests } : digests;
   if (envelope.payloadType !== IN_TOTO) throw fail(name, `the DSSE envelope holds ${envelope.payloadType}, not an in-toto statement naming the artifact`);
   let statement: { subject?: { name?: string; digest?: Record<string, string> }[] };
   try {
@@ -156,10 +176,20 @@ export function checkStatementSubject(name: string, envelope: { payloadType: str
   } catch {
     throw fail(name, 'the DSSE payload is not a JSON in-toto statement');
   }
-  const hex = digest.toString('hex');
   const subjects = Array.isArray(statement.subject) ? statement.subject : [];
-  if (!subjects.some((s) => typeof s?.digest?.sha256 === 'string' && s.digest.sha256.toLowerCase() === hex)) {
-    throw fail(name, `sha256 ${hex} is not a subject of the attestation (subjects: ${subjects.map((s) => s?.name ?? '?').join(', ') || 'none'})`);
+  const matches = (s: { digest?: Record<string, string> }) => {
+    const common = (['sha256', 'sha512'] as const).filter((alg) => typeof s?.digest?.[alg] === 'string' && have[alg] !== undefined);
+    // Every algorithm both name must agree, and at least one must be shared.
+    return common.length > 0 && common.every((alg) => s.digest![alg].toLowerCase() === have[alg]!.toString('hex'));
+  };
+  if (!subjects.some(matches)) {
+    const only512 = subjects.length > 0 && subjects.every((s) => s?.digest?.sha256 === undefined && s?.digest?.sha512 !== undefined) && !have.sha512;
+    throw fail(
+      name,
+      only512
+        ? 'the attestation names its subjects by sha512 only; pass the file itself (not its sha256) so its sha512 can be computed'
+        : `sha256 ${have.sha256.toString('hex')} is not a subject of the attestation (subjects: ${subjects.map((s) => s?.name ?? '?').join(', ') || 'none'})`,
+    );
   }
 }
 
