@@ -55,3 +55,32 @@ describe('sigstore-python accepts orel keyless bundles', () => {
     assert.notEqual(verify(policy.identity, [files[0]]).status, 0, 'a tampered file');
   });
 });
+
+describe('the reverse direction: what cosign signs, orel verifies', () => {
+  const cosign = peer('cosign');
+  test('cosign sign-blob --key: a Sigstore bundle, cosign\'s older bundle file and a bare .sig all verify with orel; a tampered file does not', { skip: typeof cosign === 'string' ? cosign : undefined }, async (t) => {
+    const { path, version } = cosign as { path: string; version: string };
+    t.diagnostic(`cosign ${version}`);
+    const ws = workspace(t);
+    const dir = ws.dir;
+    const env = { ...process.env, COSIGN_PASSWORD: 'interop' };
+    const cosignRun = (args: string[]) => {
+      const r = spawnSync(path, args, { cwd: dir, env, encoding: 'utf8' });
+      assert.equal(r.status, 0, `cosign ${args.join(' ')}\n${r.stderr}`);
+    };
+    cosignRun(['generate-key-pair']);
+    writeFileSync(join(dir, 'artifact.bin'), 'released bytes\n');
+    // No transparency log here: a signing config without services (--tlog-upload=false needs one in cosign 3).
+    writeFileSync(join(dir, 'no-services.json'), JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json', caUrls: [], oidcUrls: [], rekorTlogUrls: [], tsaUrls: [], rekorTlogConfig: { selector: 'ANY' }, tsaConfig: { selector: 'ANY' } }));
+    cosignRun(['sign-blob', '--key', 'cosign.key', '--signing-config', 'no-services.json', '--bundle', 'artifact.bin.sigstore.json', '-y', 'artifact.bin']);
+    cosignRun(['sign-blob', '--key', 'cosign.key', '--use-signing-config=false', '--tlog-upload=false', '--new-bundle-format=false', '--bundle', 'artifact.bin.cosign-bundle', '-y', 'artifact.bin']);
+    cosignRun(['sign-blob', '--key', 'cosign.key', '--use-signing-config=false', '--tlog-upload=false', '--new-bundle-format=false', '--output-signature', 'artifact.bin.sig', '-y', 'artifact.bin']);
+    const inputs = [['--bundle', 'artifact.bin.sigstore.json'], ['--bundle', 'artifact.bin.cosign-bundle'], ['--signature', 'artifact.bin.sig']];
+    for (const how of inputs) {
+      const r = await orel(['verify-blob', 'artifact.bin', ...how, '--key', 'cosign.pub'], { cwd: dir });
+      assert.equal(r.status, 0, `${how.join(' ')}\n${r.stderr}`);
+    }
+    appendFileSync(join(dir, 'artifact.bin'), 'x');
+    for (const how of inputs) assert.notEqual((await orel(['verify-blob', 'artifact.bin', ...how, '--key', 'cosign.pub'], { cwd: dir })).status, 0, `tampered, ${how.join(' ')}`);
+  });
+});

@@ -5,6 +5,7 @@
 import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { isLegacyCosignBundle, legacyToSigstoreBundle } from './cosign-legacy.js';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { pem as pemUtil, X509Certificate } from '@sigstore/core';
 import { PolicyError, VerificationError, Verifier, type SignedEntity } from '@sigstore/verify';
@@ -107,6 +108,8 @@ export async function verifyBlob(opts: VerifyBlobOptions): Promise<BlobVerificat
         throw fail(name, `bundle ${opts.bundle} is not JSON: ${(e as Error).message}`);
       }
     }
+    // cosign's older bundle file says what a v0.1 Sigstore bundle says: read it as one.
+    if (isLegacyCosignBundle(json)) json = legacyToSigstoreBundle(json, digests.sha256);
     return verifyBundleForDigest(name, json, digests, opts);
   }
   if ((opts.signature || opts.signatureText) && (opts.certificate || opts.certificateText)) return verifySigCert(name, digest, opts);
