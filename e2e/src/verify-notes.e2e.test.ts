@@ -5,7 +5,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { extractCommands, shellWords } from '@orel/release';
 import { errorLines, orel, workspace } from './helpers.js';
@@ -67,5 +69,25 @@ describe('orel verify-blob inputs', () => {
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /error\[KEY_INVALID\]: --key bad\.pub is not a PEM public key/);
     assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+
+    // URLs, as the Kubernetes blog verifies with cosign: served here from 127.0.0.1.
+    const server = createServer((req, res) => {
+      const p = join(dir, decodeURIComponent((req.url ?? '/').slice(1)));
+      if (!existsSync(p)) return void res.writeHead(404).end();
+      res.writeHead(200);
+      createReadStream(p).pipe(res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => server.close());
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const how of [['--bundle', `${base}/${file}.sigstore.json`], ['--signature', `${base}/${file}.sig`]]) {
+      const byUrl = await orel(['verify-blob', `${base}/${file}`, ...how, '--key', 'cosign.pub'], { cwd: dir });
+      assert.equal(byUrl.status, 0, `${how.join(' ')}\n${byUrl.stderr}`);
+    }
+    const tamperedUrl = await orel(['verify-blob', `${base}/${file}.sha256`, '--bundle', `${base}/${file}.sigstore.json`, '--key', 'cosign.pub'], { cwd: dir });
+    assert.equal(tamperedUrl.status, 3, 'another file under the same signature');
+    const plain = await orel(['verify-blob', 'http://dl.example.org/x', '--bundle', 'x.json', '--key', 'cosign.pub'], { cwd: dir });
+    assert.equal(plain.status, 2);
+    assert.match(plain.stderr, /plain http is accepted only on loopback; use https/);
   });
 });

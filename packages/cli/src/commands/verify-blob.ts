@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { OrelError } from '@orel/core';
 import { existsSync } from 'node:fs';
+import { remoteInputs } from './remote-input.js';
 import { verifyBlob } from '@orel/verify';
 import { printError } from '../output.js';
 import { addTrustOptions, policyFrom, readKeyFlag, trustedRootFrom, type TrustFlags } from './trust-flags.js';
@@ -15,6 +16,7 @@ interface VerifyBlobFlags extends TrustFlags {
 }
 
 export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promise<number> {
+  const remote = await remoteInputs();
   try {
     if (!f.bundle && !f.signature) throw new OrelError('USAGE', 'give --bundle <file.sigstore.json>, or --signature <file.sig> with --certificate <file.cert> or --key <cosign.pub>');
     if (f.signature && !f.certificate && !f.key) throw new OrelError('USAGE', '--signature needs --certificate (keyless) or --key (key-signed)');
@@ -26,10 +28,10 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
     const digest = /^sha256:[0-9a-f]{64}$/.test(file) && !existsSync(file) ? file : undefined;
     const res = await verifyBlob({
       name: file,
-      ...(digest ? { sha256: digest } : { file }),
-      bundle: f.bundle,
-      signature: f.signature,
-      certificate: f.certificate,
+      ...(digest ? { sha256: digest } : { file: await remote.local(file) }),
+      bundle: await remote.local(f.bundle),
+      signature: await remote.local(f.signature),
+      certificate: await remote.local(f.certificate),
       publicKeyPem,
       trustedRoot: root?.json,
       policy: policyFrom(f),
@@ -44,17 +46,19 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
     return 0;
   } catch (e) {
     return printError(e);
+  } finally {
+    await remote.close();
   }
 }
 
 export function register(program: Command, run?: (f: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('verify-blob')
-    .argument('<file>', 'the downloaded file, or its digest as sha256:<hex>')
+    .argument('<file>', 'the downloaded file, its https:// URL, or its digest as sha256:<hex>')
     .description('verify one file against its Sigstore bundle, .sig + .cert pair, or .sig + public key (cosign verify-blob flags)')
-    .option('--bundle <file>', 'Sigstore bundle (<file>.sigstore.json)')
-    .option('--signature <file>', '<file>.sig: base64 DER signature')
-    .option('--certificate <file>', '<file>.cert: base64 of the PEM certificate (keyless)');
+    .option('--bundle <file>', 'Sigstore bundle (<file>.sigstore.json), a path or an https:// URL')
+    .option('--signature <file>', '<file>.sig: base64 DER signature (a path or an https:// URL)')
+    .option('--certificate <file>', '<file>.cert: base64 of the PEM certificate, keyless (a path or an https:// URL)');
   addTrustOptions(cmd, 'files').action(async (file: string, _o, cmd: Command) => {
       const f = cmd.optsWithGlobals() as VerifyBlobFlags;
       if (run) await run(() => verifyBlobCommand(file, f));
