@@ -1,6 +1,8 @@
 // Plan-time checks of where things land, so a bad layout, step order, URL or
 // regexp is refused by `orel plan validate` before anything is signed,
 // logged or uploaded. Pure: plan data in, positioned problems out.
+import type { ArtifactKind } from '@orel/core';
+import { layoutFor } from './layout.js';
 import { problem, type Problem, type SourceCtx } from './problems.js';
 import { stageSteps } from './steps.js';
 import { BUILTIN_VARS } from './semantic.js';
@@ -12,9 +14,14 @@ export const ARTIFACT_PLACEHOLDERS = ['name', 'os', 'arch', 'kind', 'set'] as co
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
 
-/** Names orel itself writes beside the artifacts (checksum files, notes, key, manifest). */
-function generatedNames(plan: Plan): string[] {
-  return [...(plan.checksums?.files ?? []).map((f) => f.name), 'VERIFY.md', 'cosign.pub', 'orel-stage-manifest.json'];
+/** Files orel itself writes beside the artifacts (checksum files, notes, key, manifest), with their kinds. */
+function generatedFiles(plan: Plan): { name: string; kind: ArtifactKind }[] {
+  return [
+    ...(plan.checksums?.files ?? []).map((f) => ({ name: f.name, kind: 'checksum' as const })),
+    { name: 'VERIFY.md', kind: 'notes' },
+    { name: 'cosign.pub', kind: 'public-key' },
+    { name: 'orel-stage-manifest.json', kind: 'manifest' },
+  ];
 }
 
 function render(template: string, vars: Record<string, string>): string {
@@ -84,10 +91,12 @@ export function pathProblems(ctx: SourceCtx, plan: Plan): Problem[] {
     for (const tn of markerTargets) {
       const t = plan.targets.find((x) => x.name === tn);
       if (!t) continue;
-      for (const g of generatedNames(plan)) {
-        const template = t.layout?.checksum ?? t.layout?.default ?? '{name}';
-        if (render(template, { ...vars, name: g, kind: 'checksum', set: '', os: '', arch: '' }).replace(/\/{2,}/g, '/') === marker) {
-          out.push(problem(ctx, ['markers', 'files', i], `marker "${marker}" is where ${g} is published in target "${tn}"; markers are replaced on every release and would overwrite it`));
+      const staging = plan.stages?.stage?.targets.includes(tn) ?? false;
+      for (const g of generatedFiles(plan)) {
+        // Where the target's layout (its own, a preset's or the default) puts the file.
+        const key = render(layoutFor(t, g.kind, staging), { ...vars, name: g.name, kind: g.kind, set: '', os: '', arch: '' }).replace(/\/{2,}/g, '/');
+        if (key === marker) {
+          out.push(problem(ctx, ['markers', 'files', i], `marker "${marker}" is where ${g.name} is published in target "${tn}"; markers are replaced on every release and would overwrite it`));
         }
       }
     }
