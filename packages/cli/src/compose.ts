@@ -179,7 +179,7 @@ async function open(
   const rehearsal = mode === 'nomock' && !opts.skipRehearsalCheck ? await findRehearsal(rp, sandboxDir) : undefined;
   if (writes) {
     // Persisted before the first step (the first write), so a run killed at any point resumes this build.
-    await mkdir(workDir, { recursive: true });
+    // (Opening the journal made the work directory.)
     state.lastRun = { command: stage, started: new Date().toISOString(), outcome: 'running' };
     await saveState();
   }

@@ -1,7 +1,7 @@
 // One writing run per state directory. Two concurrent `orel release` runs of
 // one plan would interleave journal records and uploads; the second refuses,
 // naming the holder. A lock left by a run that died (kill -9) is recovered.
-import { OrelError } from '@orel/core';
+import { OrelError, isProcessAlive } from '@orel/core';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -12,15 +12,6 @@ interface LockInfo {
   host: string;
   command: string;
   since: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readLock(file: string): LockInfo | undefined {
@@ -52,7 +43,7 @@ export async function acquireLock(stateDir: string, command: string): Promise<()
     }
     const holder = readLock(file);
     // A lock from this host whose process is gone is stale; a lock being written (unreadable) is live.
-    const stale = holder !== undefined && holder.host === me.host && !alive(holder.pid);
+    const stale = holder !== undefined && holder.host === me.host && !isProcessAlive(holder.pid);
     if (!stale) {
       const who = holder ? `pid ${holder.pid} on ${holder.host}, \`orel ${holder.command}\` since ${holder.since}` : 'another orel run';
       throw new OrelError('LOCKED', `${stateDir} is in use by ${who}`, {

@@ -6,3 +6,4 @@ export * from './template.js';
 export * from './redact.js';
 export * from './ports.js';
 export * from './log.js';
+export * from './process.js';

@@ -39,6 +39,13 @@ export function isTransient(err: unknown): boolean {
   return typeof code === 'string' && TRANSIENT_CODES.has(code);
 }
 
+/** A read cut short by the network (reset, premature close), possibly wrapped in an OrelError: read it again. */
+export function isTransientRead(e: unknown): boolean {
+  const inner = (e as { cause?: unknown })?.cause;
+  const code = (x: unknown) => (x as { code?: unknown })?.code;
+  return isTransient(e) || isTransient(inner) || code(e) === 'ERR_STREAM_PREMATURE_CLOSE' || code(inner) === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
 /** Parses Retry-After (delta seconds or HTTP-date) into milliseconds from now. */
 export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined;

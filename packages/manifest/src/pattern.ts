@@ -71,11 +71,6 @@ export function checkDestinationName(name: string, what: string): void {
       hint: 'a destination name may not be empty or contain "/", "\\" or line breaks; use the layout for directories',
     });
   }
-  if (name.includes('\uFFFD')) {
-    throw new OrelError('PLAN_INVALID', `${what} produced ${JSON.stringify(name)}, which is not valid UTF-8`, {
-      hint: 'rename the file in the build (or with the set\'s rename:) to a UTF-8 name: every target and tool expects one',
-    });
-  }
   // Room for the longest suffix orel adds (".sigstore.json") within the usual 255-byte file-name limit.
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
     throw new OrelError('PLAN_INVALID', `${what} produced a name of ${Buffer.byteLength(name)} bytes (${name.slice(0, 40)}…); at most ${MAX_NAME_BYTES} are allowed`, {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { isOrelError, OrelError, redact } from '@orel/core';
-import { loadPlan, parsePlan, resolveSecret, stageSteps } from './index.js';
+import { loadPlan, parsePlan, resolveSecret, stageSteps, withoutSecrets } from './index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 const quickstart = fileURLToPath(new URL('../../../examples/quickstart/release-key.yaml', import.meta.url));
@@ -222,4 +222,27 @@ test("the README's plan reference is a valid plan", async () => {
   const rp = parsePlan(yaml, 'README.md', { env: {} });
   assert.deepEqual(rp.plan.targets.map((t) => t.url.split(':')[0]), ['gs', 'gs', 'github']);
   assert.deepEqual(Object.values(rp.plan.signers ?? {}).map((s) => s.type), ['keyless', 'key', 'kms', 'pkcs11']);
+});
+
+test('a marker on a file a preset layout places (dl.k8s.io) is refused at plan time', async () => {
+  const text = [
+    'apiVersion: orel.dev/v1',
+    'release: { name: kube, version: 1.31.0 }',
+    'checksums: { files: [{ name: SHA256SUMS, algorithm: sha256 }] }',
+    'targets: [{ name: stage, url: "file://s" }, { name: rel, url: "gs://bucket", preset: dl.k8s.io }]',
+    'markers: { files: ["release/v{version}/SHA256SUMS"] }',
+    'stages: { stage: { targets: [stage] }, release: { targets: [rel] } }',
+    '',
+  ].join('\n');
+  const e = await orelError('PLAN_INVALID', () => parsePlan(text, 'k.yaml', { env: {} }));
+  assert.match(e.message, /k\.yaml:5:\d+: markers\.files\[0\]: marker "release\/v1\.31\.0\/SHA256SUMS" is where SHA256SUMS is published in target "rel"/);
+});
+
+test('withoutSecrets masks every literal secret field and keeps ${env:...} references', () => {
+  const rp = parsePlan(minimal('signers:\n  k: { type: key, key: k.pem, password: "hunter2" }\n  h: { type: pkcs11, uri: "pkcs11:token=t", module: m.so, pin: "${env:PIN}" }\n'), 'r.yaml', { env: {} });
+  const shown = withoutSecrets(rp.plan) as any;
+  assert.equal(shown.signers.k.password, '***');
+  assert.equal(shown.signers.h.pin, '${env:PIN}');
+  assert.equal(shown.signers.k.key, 'k.pem');
+  assert.equal((rp.plan.signers as any).k.password, 'hunter2', 'the plan itself is untouched');
 });

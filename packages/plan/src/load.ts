@@ -110,6 +110,20 @@ export const isSecretPath = (p: PathSeg[]): boolean =>
     (p[0] === 'targets' && p[2] === 'token'));
 
 /**
+ * The plan for display: every secret field (isSecretPath) that is not an
+ * ${env:NAME} reference is masked, so a literal password never reaches output.
+ */
+export function withoutSecrets(plan: Plan): Plan {
+  const walk = (v: unknown, path: PathSeg[]): unknown => {
+    if (typeof v === 'string') return isSecretPath(path) && !/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(v) ? '***' : v;
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
+    return v;
+  };
+  return walk(plan, []) as Plan;
+}
+
+/**
  * Interpolates every string scalar of the document in place and returns the
  * variables: built-ins from release.* (which may use only ${env:...}), then
  * plan variables in order (each may use the built-ins and earlier ones).

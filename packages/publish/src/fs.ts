@@ -3,12 +3,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { dirname, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { OrelError, type ObjectInfo, type Promoter, type Publisher, type PutRequest, type PutResult } from '@orel/core';
+import { OrelError, isProcessAlive, type ObjectInfo, type Promoter, type Publisher, type PutRequest, type PutResult } from '@orel/core';
 
 /** Resolves a file:// URL (absolute, or relative to baseDir as in `file://out/release`). */
 export function fileUrlToDir(url: string, baseDir: string): string {
@@ -30,15 +29,6 @@ async function sha256OfFile(path: string): Promise<string | undefined> {
 
 /** Temp files live in one directory at the target's root, so leftovers of a killed run are found and swept. */
 export const FS_TEMP_DIR = '.orel-tmp';
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e: any) {
-    return e?.code === 'EPERM';
-  }
-}
 
 export class FsPublisher implements Publisher, Promoter {
   readonly root: string;
@@ -75,7 +65,7 @@ export class FsPublisher implements Publisher, Promoter {
       const names = await readdir(this.tempDir).catch(() => [] as string[]);
       for (const n of names) {
         const pid = Number(/^(\d+)-/.exec(n)?.[1]);
-        if (!pid || (pid !== process.pid && !pidAlive(pid))) await rm(join(this.tempDir, n), { force: true });
+        if (!pid || (pid !== process.pid && !isProcessAlive(pid))) await rm(join(this.tempDir, n), { force: true });
       }
       await rmdir(this.tempDir).catch(() => undefined);
     })());

@@ -149,10 +149,9 @@ class GitHubReleasePublisher implements Publisher, Finalizer {
     return new OrelError('PUBLISH_FAILED', msg, { cause: e });
   }
 
-  /** Before anything is written anywhere: the tag's release, if there is one, must be orel's. */
+  /** Before anything is written anywhere: the tag's release, if there is one, must be orel's (found once, kept for later). */
   async preflight(): Promise<void> {
-    const found = await this.call(`finding release ${this.target.tag}`, () => this.findRelease());
-    if (found) this.checkOwned(found);
+    await this.existingRelease();
   }
 
   /** orel never touches a release it did not create (its drafts carry OREL_RELEASE_MARK in the body). */

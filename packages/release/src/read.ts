@@ -1,4 +1,4 @@
-import { isTransient, withRetry } from '@orel/core';
+import { isTransientRead, withRetry } from '@orel/core';
 import type { Readable } from 'node:stream';
 
 /** Reads a small stream (signatures, manifests, checksum files) into memory. */
@@ -11,13 +11,6 @@ export async function readAll(stream: Readable, limit = 64 << 20): Promise<Buffe
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-/** A read cut short by the network (reset, premature close), possibly wrapped in an OrelError. */
-export function isTransientRead(e: unknown): boolean {
-  const inner = (e as { cause?: unknown })?.cause;
-  const code = (x: unknown) => (x as { code?: unknown })?.code;
-  return isTransient(e) || isTransient(inner) || code(e) === 'ERR_STREAM_PREMATURE_CLOSE' || code(inner) === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 /** Reads are retried like writes: opens the object again and re-consumes it from the start. */

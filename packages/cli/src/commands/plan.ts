@@ -1,7 +1,7 @@
 // orel plan validate | show | schema
 import { ArtifactRegistry, LineReporter, OrelError, mapLimit, redact } from '@orel/core';
 import { discover, findFiles } from '@orel/manifest';
-import { checkPlanGitHubLimits, loadPlan, planSchema, type Plan } from '@orel/plan';
+import { checkPlanGitHubLimits, loadPlan, planSchema, withoutSecrets } from '@orel/plan';
 import { keyFor, type ReleaseContext } from '@orel/release';
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
@@ -37,17 +37,6 @@ async function validate(opts: GlobalOptions): Promise<number> {
   } catch (e) {
     return printError(e);
   }
-}
-
-/** The plan with every secret field that is not an ${env:NAME} reference masked. */
-function withoutSecrets(plan: Plan): Plan {
-  const mask = (v: unknown) => (typeof v === 'string' && !/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(v) ? '***' : v);
-  const copy = structuredClone(plan);
-  for (const s of Object.values(copy.signers ?? {}) as unknown as Record<string, unknown>[]) {
-    for (const k of ['password', 'pin', 'identityToken']) if (k in s) s[k] = mask(s[k]);
-  }
-  for (const t of copy.targets as unknown as Record<string, unknown>[]) if ('token' in t) t.token = mask(t.token);
-  return copy;
 }
 
 /** The resolved plan plus every artifact it would touch and where each would land. */

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { OrelError } from '@orel/core';
 import { existsSync } from 'node:fs';
-import { remoteInputs } from './remote-input.js';
+import { RemoteInputs } from './remote-input.js';
 import { verifyBlob } from '@orel/verify';
 import { printError } from '../output.js';
 import { addTrustOptions, policyFrom, readKeyFlag, trustedRootFrom, type TrustFlags } from './trust-flags.js';
@@ -16,7 +16,7 @@ interface VerifyBlobFlags extends TrustFlags {
 }
 
 export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promise<number> {
-  const remote = await remoteInputs();
+  const remote = new RemoteInputs();
   try {
     if (!f.bundle && !f.signature) throw new OrelError('USAGE', 'give --bundle <file.sigstore.json>, or --signature <file.sig> with --certificate <file.cert> or --key <cosign.pub>');
     if (f.signature && !f.certificate && !f.key) throw new OrelError('USAGE', '--signature needs --certificate (keyless) or --key (key-signed)');

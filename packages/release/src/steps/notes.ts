@@ -1,8 +1,6 @@
 import { byKind, isBuildOutput, type Artifact } from '@orel/core';
-import { digestFile } from '@orel/manifest';
 import type { Step } from '@orel/pipeline';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stageSteps } from '@orel/plan';
 import { createHash } from 'node:crypto';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
@@ -48,24 +46,18 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
   };
 }
 
-/**
- * Renders VERIFY.md into the work dir and adds it to the artifacts: the notes
- * step publishes it, and `orel verify` renders it again to check what users read.
- */
-export async function writeNotes(ctx: ReleaseContext): Promise<Artifact> {
-  const file = join(ctx.workDir, VERIFY_NOTES_NAME);
-  await mkdir(ctx.workDir, { recursive: true });
-  await writeFile(file, renderVerifyNotes(notesInput(ctx)));
-  const a: Artifact = { name: VERIFY_NOTES_NAME, kind: 'notes', path: file, ...(await digestFile(file)) };
-  ctx.artifacts.upsert(a);
-  return a;
-}
+/** Whether the release publishes VERIFY.md (its steps include `notes`). */
+export const publishesNotes = (ctx: ReleaseContext): boolean => stageSteps(ctx.rp.plan, 'release').includes('notes');
 
-/** VERIFY.md as it will be published (size and digests), computed in memory: preflight writes nothing. */
-export function notesRecord(ctx: ReleaseContext): Artifact {
+/**
+ * VERIFY.md rendered once, in memory (it is small): its bytes for the notes
+ * step to publish, and its record, which preflight checks destinations
+ * against and `orel verify` compares the published copy with.
+ */
+export function renderNotes(ctx: ReleaseContext): { bytes: Buffer; record: Artifact } {
   const bytes = Buffer.from(renderVerifyNotes(notesInput(ctx)));
   const h = (alg: string) => createHash(alg).update(bytes).digest('hex');
-  return { name: VERIFY_NOTES_NAME, kind: 'notes', size: bytes.length, sha256: h('sha256'), sha512: h('sha512') };
+  return { bytes, record: { name: VERIFY_NOTES_NAME, kind: 'notes', size: bytes.length, sha256: h('sha256'), sha512: h('sha512') } };
 }
 
 /** VERIFY.md: the exact, tested commands to verify one downloaded file of this release. */
@@ -73,11 +65,11 @@ export const notesStep: Step<ReleaseContext> = {
   name: 'notes',
   skip: noTargets,
   async run(ctx) {
-    const a = await writeNotes(ctx);
-    const file = a.path!;
+    const { bytes, record: a } = renderNotes(ctx);
+    ctx.artifacts.upsert(a);
     for (const t of stageTargetNames(ctx)) {
       const p = publisherFor(ctx, t);
-      await putOnce(ctx, t, p, a, (key) => p.put({ key, source: { path: file }, size: a.size, sha256: a.sha256, artifact: a.name }));
+      await putOnce(ctx, t, p, a, (key) => p.put({ key, source: { data: bytes }, size: a.size, sha256: a.sha256, artifact: a.name }));
     }
     return `${VERIFY_NOTES_NAME} for ${ctx.rp.plan.release.name} ${ctx.rp.vars.version}`;
   },

@@ -3,7 +3,7 @@
 // artifacts at one key or a marker on a released file stops the run while
 // every target is still as it was.
 import { createHash } from 'node:crypto';
-import { signJournalKey } from '@orel/sign';
+import { OUTPUT_FILES, signJournalKey } from '@orel/sign';
 import { OrelError, mapLimit, type Artifact, type Publisher } from '@orel/core';
 import type { Step } from '@orel/pipeline';
 import { markerFiles } from '@orel/publish';
@@ -11,11 +11,9 @@ import { stageSteps } from '@orel/plan';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
 import { markerTargets } from './markers.js';
-import { notesRecord } from './notes.js';
+import { publishesNotes, renderNotes } from './notes.js';
 import { noTargets } from './publish.js';
 import { signingSubjects } from './sign.js';
-
-const SIGN_SUFFIXES = { bundle: ['.sigstore.json', 'bundle'], sig: ['.sig', 'signature'], cert: ['.cert', 'certificate'] } as const;
 
 /** What the stage will write, including the signature files signing will make (their bytes not known yet). */
 async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[]; predicted: Artifact[] }> {
@@ -26,7 +24,7 @@ async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[
     for (const s of signingSubjects(ctx)) {
       for (const o of ctx.rp.plan.signing.outputs) {
         if (o === 'cert' && !keyless) continue;
-        const [suffix, kind] = SIGN_SUFFIXES[o];
+        const { suffix, kind } = OUTPUT_FILES[o];
         predicted.push({ name: s.name + suffix, kind, subject: s.name, size: -1, sha256: '', sha512: '' });
       }
     }
@@ -35,7 +33,7 @@ async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[
       known.push({ name: 'cosign.pub', kind: 'public-key', size: pem.length, sha256: createHash('sha256').update(pem).digest('hex'), sha512: '' });
     }
   }
-  if (ctx.stage === 'release' && stageSteps(ctx.rp.plan, 'release').includes('notes')) known.push(notesRecord(ctx));
+  if (ctx.stage === 'release' && publishesNotes(ctx)) known.push(renderNotes(ctx).record);
   return { known, predicted };
 }
 
