@@ -5,13 +5,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { parse } from 'yaml';
+import { shellWords } from '@orel/release';
+import { startSandboxSigstore } from '@orel/sandbox';
+import { createKeylessSigner, signArtifacts } from '@orel/sign';
 import { orel, workspace, type OrelRun } from './helpers.js';
 
 describe('keyless quickstart in mock mode', () => {
@@ -83,5 +86,38 @@ describe('keyless quickstart in mock mode', () => {
       const bad = await orel(other, { cwd: releaseDir() });
       assert.notEqual(bad.status, 0, `another identity must be refused: ${other.join(' ')}`);
     }
+  });
+
+  test('a .sig + .cert pair that no transparency log holds is refused by the VERIFY.md line, though its certificate is valid for the identity', async () => {
+    // Bytes signed with a genuine certificate for the release identity, never logged:
+    // what anyone who kept an ephemeral key (or briefly held the identity) could publish later.
+    const evilDir = join(ws.dir, 'evil');
+    mkdirSync(evilDir);
+    const file = 'hello-linux-amd64';
+    const bytes = Buffer.from('#!/bin/sh\necho pwned\n');
+    writeFileSync(join(evilDir, file), bytes);
+    const sb = await startSandboxSigstore({ dir: join(ws.sandbox, 'sigstore'), identity: policy.identity, issuer: policy.issuer });
+    try {
+      const signer = await createKeylessSigner({ fulcio: sb.fulcioUrl }, { token: async () => sb.mintToken() });
+      const a = { name: file, kind: 'binary' as const, path: join(evilDir, file), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), sha512: createHash('sha512').update(bytes).digest('hex') };
+      await signArtifacts({ artifacts: [a], signer, witnesses: [], outputs: ['sig', 'cert'], workDir: evilDir });
+    } finally {
+      await sb.close();
+    }
+    const line = readFileSync(join(releaseDir(), 'VERIFY.md'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('orel verify-blob ') && l.includes(' --signature '))!;
+    const words = shellWords(line).slice(1).map((w) => w.replace(/^hello-1\.2\.0-darwin-arm64\.tar\.gz/, file));
+    const refused = await orel(words, { cwd: evilDir });
+    assert.equal(refused.status, 3, refused.stderr);
+    assert.match(refused.stderr, /no transparency-log entry (in \S+ )?logs this signature with this certificate/);
+    // The same pair is accepted only when the user opts out of the log, with a warning.
+    const insecure = await orel([...words, '--insecure-ignore-tlog'], { cwd: evilDir });
+    assert.equal(insecure.status, 0, insecure.stderr);
+    assert.match(insecure.stderr, /warning: .*--insecure-ignore-tlog/);
+    // The genuine pair names its entry: uuid and log index, as cosign prints them.
+    const genuine = await orel(shellWords(line).slice(1), { cwd: releaseDir() });
+    assert.equal(genuine.status, 0, genuine.stderr);
+    assert.match(genuine.stdout, /transparency-log entry [0-9a-f]{64} at index \d+/);
   });
 });

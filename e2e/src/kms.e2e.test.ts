@@ -2,7 +2,8 @@
 // gRPC test server, over plaintext loopback) and by a PKCS#11 key (SoftHSM2).
 // Checked with tools that share no code with orel: every <file>.sig with
 // openssl against the public key the KMS server / token hands out, every
-// bundle with @sigstore/verify given that key.
+// bundle with @sigstore/verify given that key, and VERIFY.md run verbatim
+// (the real cosign among its tools).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { Verifier, toSignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { startKmsServer, type KmsServer } from '@orel/kms-server';
 import { createSoftHsmToken, softHsmMissing, type SoftHsmToken } from '@orel/softhsm';
 import { errorLines, orel, workspace, type OrelRun, type Workspace } from './helpers.js';
+import { notesSkip, runVerifyNotes } from './notes-runner.js';
 
 const KEY_SIGNER = ['  release-key:', '    type: key', '    key: keys/cosign.key', '    password: ${env:COSIGN_PASSWORD}', ''].join('\n');
 
@@ -68,6 +70,10 @@ describe('orel release --nomock with a Cloud KMS key', () => {
     assert.ok(server.calls.AsymmetricSign >= signed.length + 2, `${server.calls.AsymmetricSign} sign calls for ${signed.length} files`);
     assert.equal(server.calls.GetPublicKey, 1, 'public key fetched once');
   });
+
+  test('every command of its VERIFY.md passes verbatim (cosign with the KMS public key); a tampered file fails', { skip: notesSkip }, async (t) => {
+    await runVerifyNotes(t, join(ws.dir, 'out/release/release/v1.2.0'));
+  });
 });
 
 const missing = softHsmMissing();
@@ -91,6 +97,10 @@ describe('orel release --nomock with a PKCS#11 key (SoftHSM2)', { skip: missing 
     assert.equal(run.json().verified, true);
     checkRelease(ws, token.publicKeyPem);
     assert.ok(!run.stdout.includes(token.pin) && !run.stderr.includes(token.pin), 'the PIN never reaches the output');
+  });
+
+  test('every command of its VERIFY.md passes verbatim (cosign with the token public key); a tampered file fails', { skip: notesSkip }, async (t) => {
+    await runVerifyNotes(t, join(ws.dir, 'out/release/release/v1.2.0'));
   });
 });
 

@@ -1,7 +1,7 @@
 // The real peers users verify with (cosign, sigstore-python), found on PATH or
 // in Go's bin directory. `.ci/run` installs them pinned; a test that needs a
 // missing one skips, saying how to install it.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -30,4 +30,16 @@ export function peer(name: 'cosign' | 'sigstore'): Peer | string {
   const out = execFileSync(path, name === 'cosign' ? ['version'] : ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const version = /GitVersion:\s*(\S+)/.exec(out)?.[1] ?? out.trim();
   return { path, version };
+}
+
+/**
+ * Runs a peer (or any tool) asynchronously, so a sandbox served from this
+ * process keeps answering it; no Sigstore TUF cache or update is used.
+ */
+export function runPeer(path: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ status: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(path, args, { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 16 << 20, env: { ...process.env, SIGSTORE_NO_CACHE: '1', TUF_ROOT: join(cwd, '.tuf-unused'), ...env } }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}\n${stderr}` });
+    });
+  });
 }

@@ -7,7 +7,7 @@ import { registerSecret, type Signer } from '@orel/core';
 import { resolveSecret, type KeylessSignerSpec, type ResolvedPlan } from '@orel/plan';
 import type { Trust } from '@orel/release';
 import { startSandboxSigstore } from '@orel/sandbox';
-import { createKeylessSigner, createKeylessWitnesses, DEFAULT_FULCIO_URL, resolveTokenSource } from '@orel/sign';
+import { createKeylessSigner, createKeylessWitnesses, DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, resolveTokenSource } from '@orel/sign';
 import { loadTrustedRoot } from '@orel/verify';
 import type { Witness } from '@sigstore/sign';
 
@@ -41,7 +41,7 @@ export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp
   return {
     signer,
     witnesses: createKeylessWitnesses({ rekor: spec.rekor, tsa: spec.tsa }),
-    trust: { trustedRoot: root.json, trustedRootPath: root.file },
+    trust: { trustedRoot: root.json, trustedRootPath: root.file, rekorUrl: spec.rekor ?? DEFAULT_REKOR_URL },
   };
 }
 
@@ -57,7 +57,7 @@ export async function sandboxKeylessSetup(spec: KeylessSignerSpec, rp: ResolvedP
   return {
     signer,
     witnesses: createKeylessWitnesses({ rekor: sb.rekorUrl, tsa: spec.tsa ? sb.tsaUrl : undefined }),
-    trust: { trustedRoot: sb.trustedRoot, trustedRootPath: sb.trustedRootPath },
+    trust: { trustedRoot: sb.trustedRoot, trustedRootPath: sb.trustedRootPath, rekorUrl: sb.rekorUrl },
     close: () => sb.close(),
   };
 }

@@ -152,13 +152,28 @@ async function attachSignBundle(o: SignImageOptions, ours: { identity: string; p
     const same = found.identity ? found.identity === ours.identity : !!ours.publicKeyPem && dsseVerifiesWith(found.bundle, ours.publicKeyPem);
     if (same) return { status: 'exists', manifestDigest: found.manifestDigest };
   }
-  const builder = new DSSEBundleBuilder({ signer: { sign: (data) => signer.sign(data) }, witnesses: o.witnesses ?? [] });
+  // The DSSE keyid stays empty, as cosign (sigstore-go) writes it: its
+  // verifier skips a signature whose keyid is not its own SSH fingerprint.
+  // The key hint goes in the bundle's verification material instead.
+  let hint: string | undefined;
+  const builder = new DSSEBundleBuilder({
+    signer: {
+      sign: async (data) => {
+        const sig = await signer.sign(data);
+        if (sig.key.$case !== 'publicKey') return sig;
+        hint = sig.key.hint;
+        return { ...sig, key: { ...sig.key, hint: '' } };
+      },
+    },
+    witnesses: o.witnesses ?? [],
+  });
   let bundle: Bundle;
   try {
     bundle = await builder.create({ data: signStatement(reference, digest), type: INTOTO_PAYLOAD });
   } catch (err) {
     throw new OrelError('SIGN_FAILED', `signing the Sigstore bundle for ${client.host}/${repo}@${digest} failed: ${(err as Error).message}`, { cause: err });
   }
+  if (hint && bundle.verificationMaterial.content.$case === 'publicKey') bundle.verificationMaterial.content.publicKey.hint = hint;
   const bytes = Buffer.from(JSON.stringify(bundleToJSON(bundle)));
   const manifestDigest = await attachReferrer(client, repo, digest, {
     artifactType: SIGSTORE_BUNDLE,

@@ -4,3 +4,4 @@ export type { FaultPlan, Faults, SigstoreService } from './faults.js';
 export { mintSandboxToken } from './token.js';
 export type { TokenClaims } from './token.js';
 export { registryBinary, registryMissing, startRegistry, type RunningRegistry } from './registry.js';
+export { serveSandboxLog, REKOR_LOG_FILE } from './rekor-log.js';

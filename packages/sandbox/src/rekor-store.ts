@@ -44,10 +44,23 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** In-memory log index: entry key -> uuid -> the entry as Rekor returned it. */
+/** The artifact digest ("sha256:<hex>") a hashedrekord entry's body names, as Rekor's search index keys it. */
+export function searchKeyOf(response: RekorEntryResponse): string | undefined {
+  const entry = Object.values(response)[0] as { body?: string } | undefined;
+  try {
+    const body = JSON.parse(Buffer.from(entry?.body ?? '', 'base64').toString('utf8'));
+    const hash = body?.kind === 'hashedrekord' ? body.spec?.data?.hash : undefined;
+    return hash?.algorithm && hash?.value ? `${hash.algorithm}:${String(hash.value).toLowerCase()}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Log index: entry key -> uuid -> the entry as Rekor returned it, and artifact digest -> uuids (Rekor's search). */
 export class RekorIndex {
   private readonly byKey = new Map<string, string>();
   private readonly byUuid = new Map<string, RekorEntryResponse>();
+  private readonly byHash = new Map<string, string[]>();
 
   get size(): number {
     return this.byUuid.size;
@@ -61,11 +74,22 @@ export class RekorIndex {
     return this.byUuid.get(uuid);
   }
 
+  /** The uuids of entries for an artifact digest ("sha256:<hex>"), oldest first. */
+  search(hash: string): string[] {
+    return this.byHash.get(hash.toLowerCase()) ?? [];
+  }
+
   /** Records the mock's answer ({uuid: entry}) and returns the uuid. */
   add(key: string, response: RekorEntryResponse): string {
     const [uuid] = Object.keys(response);
     this.byKey.set(key, uuid);
     this.byUuid.set(uuid, response);
+    const hash = searchKeyOf(response);
+    if (hash) {
+      const uuids = this.byHash.get(hash);
+      if (uuids) uuids.push(uuid);
+      else this.byHash.set(hash, [uuid]);
+    }
     return uuid;
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -46,6 +46,42 @@ describe('sandbox Sigstore', () => {
       await assert.rejects(fetch(`${sb.fulcioUrl}/api/v2/signingCert`, { method: 'POST', body: '{}' }));
     } finally {
       await sb.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps its log across restarts: an entry is found by the artifact hash, a torn last line is dropped, new entries extend the same tree', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'orel-sbx-'));
+    const entry = (hex: string) => ({
+      apiVersion: '0.0.1',
+      kind: 'hashedrekord',
+      spec: { data: { hash: { algorithm: 'sha256', value: hex } }, signature: { content: 'c2ln', publicKey: { content: 'a2V5' } } },
+    });
+    const start = () => startSandboxSigstore({ dir, identity: 'a@example.com', issuer: 'https://i.example.com' });
+    const post = (sb: { rekorUrl: string }, body: unknown) => fetch(`${sb.rekorUrl}/api/v1/log/entries`, { method: 'POST', body: JSON.stringify(body) });
+    const search = async (sb: { rekorUrl: string }, hash: string) =>
+      (await (await fetch(`${sb.rekorUrl}/api/v1/index/retrieve`, { method: 'POST', body: JSON.stringify({ hash }) })).json()) as string[];
+    try {
+      const a = await start();
+      const created = (await (await post(a, entry('aa'.repeat(32)))).json()) as Record<string, { logIndex: number }>;
+      const [uuid] = Object.keys(created);
+      await a.close();
+      await appendFile(join(dir, 'rekor-log.jsonl'), '{"key":"torn');
+      const b = await start();
+      try {
+        assert.deepEqual(await search(b, `sha256:${'AA'.repeat(32)}`), [uuid]);
+        assert.deepEqual(await search(b, `sha256:${'bb'.repeat(32)}`), []);
+        const got = (await (await fetch(`${b.rekorUrl}/api/v1/log/entries/${uuid}`)).json()) as Record<string, unknown>;
+        assert.deepEqual(got, created);
+        assert.equal((await post(b, entry('aa'.repeat(32)))).status, 409, 'the same entry again, after a restart');
+        const next = (await (await post(b, entry('cc'.repeat(32)))).json()) as Record<string, { logIndex: number }>;
+        assert.equal(Object.values(next)[0].logIndex, created[uuid].logIndex + 1, 'the tree continues');
+        assert.equal(b.stats().rekorEntries, 2);
+      } finally {
+        await b.close();
+      }
+      assert.equal((await readFile(join(dir, 'rekor-log.jsonl'), 'utf8')).trim().split('\n').length, 2);
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -1,7 +1,9 @@
 // A local Sigstore for mock mode and tests: Fulcio, Rekor (v1 API) and a TSA
 // from @sigstore/mock, served over real loopback HTTP so the real clients run
 // unchanged. Keys persist in `dir`, and `dir/trusted_root.json` lets any
-// Sigstore verifier check the sandbox's bundles.
+// Sigstore verifier check the sandbox's bundles. The log persists there too
+// (rekor-log.jsonl), so a later `orel verify` finds a .sig + .cert pair's
+// entry by the artifact's hash, as cosign finds it in the real Rekor.
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { MerkleTree, appendEntry } from './merkle-log.js';
@@ -12,6 +14,8 @@ import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializ
 import { registerSecret, sleep } from '@orel/core';
 import { FaultState, type Faults, type SigstoreService } from './faults.js';
 import { entryKey, RekorIndex, toStoredEntry } from './rekor-store.js';
+import { persistEntry, readLog, REKOR_LOG_FILE, replayLog } from './rekor-log.js';
+import { readBody, send } from './http.js';
 import { loadOrCreateState, saveState } from './sigstore-state.js';
 import { mintSandboxToken, type TokenClaims } from './token.js';
 import { buildTrustedRoot } from './trusted-root.js';
@@ -48,7 +52,11 @@ export const TRUSTED_ROOT_FILE = 'trusted_root.json';
 /** Stable name of the sandbox's Rekor in checkpoints and trusted_root.json (not where it listens). */
 export const SANDBOX_LOG_ORIGIN = 'https://rekor.orel-sandbox.invalid';
 const ROUTES: Record<SigstoreService, string> = { fulcio: '/fulcio', rekor: '/rekor', tsa: '/tsa' };
-const REKOR_ENTRY = /^\/rekor\/api\/v1\/log\/entries\/([0-9a-f]{16,})$/;
+const AT_ROOT: [RegExp, string][] = [
+  [/^\/api\/v2\/signingCert$/, ROUTES.fulcio],
+  [/^\/api\/v1\/(log|index)\//, ROUTES.rekor],
+  [/^\/api\/v1\/timestamp$/, ROUTES.tsa],
+];
 
 type HandlerFn = (body: string) => Promise<{ statusCode: number; response: string | ArrayBufferView; contentType?: string }>;
 
@@ -56,6 +64,7 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
   const faults = new FaultState(opts.faults);
   const counts = { fulcio: 0, rekor: 0, tsa: 0 };
   const index = new RekorIndex();
+  const logFile = join(opts.dir, REKOR_LOG_FILE);
   const handlers: Partial<Record<SigstoreService, HandlerFn>> = {};
 
   const server = createServer((req, res) => {
@@ -68,7 +77,9 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
   const urls = { fulcio: base + ROUTES.fulcio, rekor: base + ROUTES.rekor, tsa: `${base}${ROUTES.tsa}/api/v1/timestamp` };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const asked = (req.url ?? '/').split('?')[0];
+    // cosign and sigstore-python call each API at the host root, whatever path the service URL has.
+    const path = `${AT_ROOT.find(([re]) => re.test(asked))?.[1] ?? ''}${asked}`;
     const service = (Object.keys(ROUTES) as SigstoreService[]).find((s) => path.startsWith(ROUTES[s] + '/'));
     const body = await readBody(req);
     if (opts.latencyMs) await sleep(opts.latencyMs);
@@ -79,16 +90,18 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
       const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
       return send(res, fault.status, 'application/json', JSON.stringify({ code: fault.status, message: `sandbox ${service}: injected fault` }), headers);
     }
-    const entry = REKOR_ENTRY.exec(path);
-    if (service === 'rekor' && req.method === 'GET' && entry) {
-      const found = index.get(entry[1]);
-      return found ? send(res, 200, 'application/json', JSON.stringify(found)) : send(res, 404, 'application/json', '{"code":404,"message":"entry not found"}');
-    }
     const subpath = path.slice(ROUTES[service].length);
+    const read = service === 'rekor' ? readLog(index, req.method, subpath, body) : undefined;
+    if (read) return send(res, read.status, 'application/json', read.body);
     const handler = handlers[service];
     if (req.method !== 'POST' || !handler || subpath !== expectedPath[service]) return send(res, 404, 'text/plain', 'not found');
     counts[service]++;
     if (service === 'rekor') return rekorPost(body, handler, res);
+    if (service === 'fulcio') {
+      // The real Fulcio answers 200 (sigstore-go accepts nothing else); the mock, 201.
+      const out = await handler(normalizeFulcioRequest(body, req.headers.authorization));
+      return send(res, out.statusCode === 201 ? 200 : out.statusCode, out.contentType ?? 'application/json', out.response);
+    }
     const out = await handler(body);
     return send(res, out.statusCode, out.contentType ?? 'text/plain', out.response);
   }
@@ -110,7 +123,15 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
       });
     }
     const out = await handler(JSON.stringify(stored));
-    if (out.statusCode === 201) index.add(key, JSON.parse(String(out.response)));
+    if (out.statusCode === 201) {
+      const entry = JSON.parse(String(out.response)) as Record<string, unknown>;
+      index.add(key, entry);
+      // Persisted before the answer: an entry a client was told about is never lost.
+      persistEntry(logFile, key, entry);
+      // As the real Rekor: the new entry's uuid as ETag and its URL (sigstore-go reads the entry by its ETag).
+      const [uuid] = Object.keys(entry);
+      return send(res, 201, 'application/json', out.response, { etag: uuid, location: `${ROUTES.rekor}/api/v1/log/entries/${uuid}` });
+    }
     return send(res, out.statusCode, out.contentType ?? 'application/json', out.response);
   }
 
@@ -126,6 +147,7 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
     // One real Merkle tree for the log (seeded: no entry at index 0), not the mock's one-leaf tree per entry.
     const tree = new MerkleTree();
     tree.append(Buffer.from('orel sandbox log'));
+    await replayLog(logFile, index, tree);
     const logKeys = { privateKey: state.keys.rekor.privateKey, publicKeyDer: state.keys.rekor.publicKey.export({ format: 'der', type: 'spki' }), host: (tlog as unknown as { host: string }).host };
     (tlog as unknown as { log: (p: unknown) => Promise<unknown> }).log = async (proposed) => appendEntry(tree, logKeys, proposed);
     const tsa = (await initializeTSA(state.keys.tsa)) as any;
@@ -185,18 +207,24 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, contentType: string, body: string | ArrayBufferView, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  const buf = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  res.writeHead(status, { 'content-type': contentType, 'content-length': buf.length, ...headers });
-  res.end(buf);
+/**
+ * Requests as the real Fulcio takes them, rewritten into the form the mock
+ * reads: the identity token as a bearer token (sigstore-go, sigstore-python)
+ * goes into the body, and a CSR sent as base64 of its PEM (the proto's bytes
+ * field, as sigstore-python sends it) is decoded to the PEM.
+ */
+function normalizeFulcioRequest(body: string, authorization: string | undefined): string {
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  try {
+    const request = JSON.parse(body) as { credentials?: { oidcIdentityToken?: string }; certificateSigningRequest?: string };
+    if (token && !request.credentials?.oidcIdentityToken) request.credentials = { oidcIdentityToken: token };
+    const csr = request.certificateSigningRequest;
+    if (csr && !csr.includes('-----BEGIN')) {
+      const decoded = Buffer.from(csr, 'base64').toString('utf8');
+      if (decoded.includes('-----BEGIN CERTIFICATE REQUEST-----')) request.certificateSigningRequest = decoded;
+    }
+    return JSON.stringify(request);
+  } catch {
+    return body;
+  }
 }

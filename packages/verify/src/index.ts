@@ -7,3 +7,4 @@ export * from './bundle.js';
 export * from './policy.js';
 export * from './trust-roots.js';
 export * from './verify-blob.js';
+export { findRekorEntry, parseRekorBundle, type RekorBundle, type RekorEvidence } from './rekor-lookup.js';

@@ -6,6 +6,7 @@ import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isLegacyCosignBundle, legacyToSigstoreBundle } from './cosign-legacy.js';
+import { findRekorEntry, logsPair, parseRekorBundle, type RekorEvidence } from './rekor-lookup.js';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { pem as pemUtil, X509Certificate } from '@sigstore/core';
 import { PolicyError, VerificationError, Verifier, type SignedEntity } from '@sigstore/verify';
@@ -38,6 +39,12 @@ export interface VerifyBlobOptions {
   policy?: VerificationPolicy;
   /** Parsed trusted_root.json (see loadTrustedRoot). */
   trustedRoot?: unknown;
+  /** A .sig + .cert pair's log evidence: its Rekor entry as a file (`.rekor`, cosign's --rekor-bundle)... */
+  rekorBundle?: unknown;
+  /** ...or the Rekor to search for it by the artifact's digest (as cosign does). */
+  rekorUrl?: string;
+  /** Accept a .sig + .cert pair with no log evidence (cosign's flag; a warning says what was not checked). */
+  insecureIgnoreTlog?: boolean;
 }
 
 export interface BlobVerification {
@@ -45,6 +52,8 @@ export interface BlobVerification {
   identity?: { subjectAlternativeName?: string; issuer?: string };
   tlogEntries: number;
   timestamps: number;
+  /** The Rekor entry that proved a .sig + .cert pair (uuid when it was looked up). */
+  tlogEntry?: { uuid?: string; logIndex: number };
   /** Non-fatal caveats (e.g. no transparency-log evidence for a legacy pair). */
   warnings: string[];
 }
@@ -199,8 +208,12 @@ export function checkStatementSubject(name: string, envelope: { payloadType: str
 /**
  * Legacy pair: the certificate must chain to the trusted root's Fulcio CA,
  * carry an SCT, satisfy the identity policy, and the signature must verify
- * over the digest. Without a log entry the signing time is unknown, so the
- * chain is checked at the certificate's issuance (reported as a warning).
+ * over the digest — at a time a transparency log vouches for. That time
+ * comes from the pair's Rekor entry (a --rekor-bundle file, or found in the
+ * log by the artifact's digest, as cosign does); the pair is then checked as
+ * the v0.1 bundle it amounts to. With no entry the signature could have been
+ * made by anyone who later got the ephemeral key: refused, unless
+ * insecureIgnoreTlog (then checked at the certificate's issuance, with a warning).
  */
 async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptions): Promise<BlobVerification> {
   const check = identityCheck(opts.policy);
@@ -215,7 +228,30 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
     cert = X509Certificate.parse(pemUtil.toDER(certPem));
     notBefore = new Date(new NodeX509(certPem).validFrom);
   } catch (e) {
-    throw fail(name, `certificate ${opts.certificate} is not a PEM certificate (nor base64 of one): ${(e as Error).message}`);
+    throw fail(name, `certificate ${opts.certificate ?? ''} is not a PEM certificate (nor base64 of one): ${(e as Error).message}`);
+  }
+  const certDer = pemUtil.toDER(certPem);
+  let located: RekorEvidence | undefined;
+  if (opts.rekorBundle !== undefined) {
+    const rekorBundle = parseRekorBundle(opts.rekorBundle, `${name}: the Rekor bundle`);
+    if (!logsPair(rekorBundle.Payload.body, digest.toString('hex'), signature, certDer)) throw fail(name, 'the Rekor bundle logs another signature, certificate or artifact');
+    located = { logIndex: rekorBundle.Payload.logIndex, uuid: '', rekorBundle };
+  } else if (opts.rekorUrl && !opts.insecureIgnoreTlog) {
+    located = await findRekorEntry({ rekorUrl: opts.rekorUrl, sha256: digest, signature, certDer });
+  }
+  if (located) {
+    const bundle = legacyToSigstoreBundle({ base64Signature: signature.toString('base64'), cert: Buffer.from(certPem).toString('base64'), rekorBundle: located.rekorBundle }, digest);
+    const res = await verifyBundleForDigest(name, bundle, { sha256: digest }, opts);
+    return { ...res, tlogEntry: { uuid: located.uuid || undefined, logIndex: located.logIndex } };
+  }
+  if (!opts.insecureIgnoreTlog || opts.policy?.requireTlog) {
+    throw fail(
+      name,
+      `no transparency-log entry ${opts.rekorUrl ? `in ${opts.rekorUrl} ` : ''}logs this signature with this certificate, so nothing shows it was made while the short-lived certificate was valid`,
+      opts.rekorUrl
+        ? 'verify the Sigstore bundle (<file>.sigstore.json) if the release has one, or pass --rekor-url for the log it was signed against'
+        : 'pass --rekor-url (or the entry as --rekor-bundle), or verify the Sigstore bundle (<file>.sigstore.json); --insecure-ignore-tlog skips this check',
+    );
   }
   const root = parseTrustedRoot(opts.trustedRoot, `${name}: trusted root`);
   const entity: SignedEntity = {
@@ -226,7 +262,7 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
       verifySignature: (key) => verifyDigestSignature(key, digest, signature, 'sha256'),
     },
     key: { $case: 'certificate', certificate: cert },
-    // The issuance time stands in for the unknown signing time (chain and CA validity are checked then).
+    // --insecure-ignore-tlog: the issuance time stands in for the unknown signing time.
     timestamps: [
       {
         $case: 'transparency-log',
@@ -244,12 +280,11 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
     throw fail(name, `signature verification failed: ${(e as Error).message ?? e}`);
   }
   check(signer.identity ?? {}, { name, policy: opts.policy });
-  if (opts.policy?.requireTlog) throw fail(name, 'a transparency-log entry is required, and a .sig/.cert pair carries none', 'verify the Sigstore bundle (<file>.sigstore.json) instead');
   return {
     signer: 'certificate',
     identity: summary(signer.identity),
     tlogEntries: 0,
     timestamps: 0,
-    warnings: [`${name}: no transparency-log evidence with a .sig/.cert pair; the certificate was checked at its issuance time (${notBefore.toISOString()})`],
+    warnings: [`${name}: --insecure-ignore-tlog: no transparency-log entry was checked; anyone holding the certificate's key could have made this signature at any time (the certificate was checked at its issuance, ${notBefore.toISOString()})`],
   };
 }

@@ -57,6 +57,7 @@ async function verifySigCertPair(ctx: ReleaseContext, subject: Artifact, sig: Bu
     signatureText: sig.toString('utf8'),
     certificateText: cert.toString('utf8'),
     trustedRoot: ctx.trust.trustedRoot,
+    rekorUrl: ctx.trust.rekorUrl,
     policy: verificationPolicy(ctx),
   });
 }

@@ -1,0 +1,133 @@
+// Keyless interop with the real peers against the sandbox Sigstore (its
+// Fulcio, its Rekor with the log it keeps on disk): cosign finds orel's
+// .sig + .cert pair in the log as it finds Kubernetes' in the public Rekor,
+// and refuses a pair that no log holds, as orel does. The reverse direction:
+// what cosign sign-blob (Sigstore bundle, and the legacy .sig + .cert) and
+// sigstore-python sign against the sandbox, orel verify-blob accepts.
+import { describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { startSandboxSigstore, type SandboxSigstore } from '@orel/sandbox';
+import { createKeylessSigner, signArtifacts } from '@orel/sign';
+import { parse } from 'yaml';
+import { errorLines, orel, workspace, type Workspace } from './helpers.js';
+import { peer, runPeer, type Peer } from './peers.js';
+
+const cosign = peer('cosign');
+const sigstore = peer('sigstore');
+const ATTACKER = 'https://github.com/attacker/x/.github/workflows/r.yml@refs/heads/main';
+
+const pem = (b64: string, type: string) => `-----BEGIN ${type}-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END ${type}-----\n`;
+
+/** cosign's legacy trust (no --trusted-root on the .sig + .cert path): the sandbox's Fulcio root, CT log key and Rekor key as files, named by its environment variables. */
+function cosignLegacyEnv(dir: string, trustedRootFile: string): Record<string, string> {
+  const root = JSON.parse(readFileSync(trustedRootFile, 'utf8'));
+  const files = { SIGSTORE_ROOT_FILE: join(dir, 'fulcio.pem'), SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: join(dir, 'ctlog.pub'), SIGSTORE_REKOR_PUBLIC_KEY: join(dir, 'rekor.pub') };
+  writeFileSync(files.SIGSTORE_ROOT_FILE, root.certificateAuthorities[0].certChain.certificates.map((c: { rawBytes: string }) => pem(c.rawBytes, 'CERTIFICATE')).join(''));
+  writeFileSync(files.SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, pem(root.ctlogs[0].publicKey.rawBytes, 'PUBLIC KEY'));
+  writeFileSync(files.SIGSTORE_REKOR_PUBLIC_KEY, pem(root.tlogs[0].publicKey.rawBytes, 'PUBLIC KEY'));
+  return files;
+}
+
+const run = (tool: Peer, args: string[], cwd: string, env: Record<string, string> = {}) => runPeer(tool.path, args, cwd, env);
+
+/** The sandbox Sigstore of a workspace, running (its log persisted from earlier runs). */
+async function sandbox(t: TestContext, ws: Workspace, identity: string, issuer: string): Promise<SandboxSigstore> {
+  const sb = await startSandboxSigstore({ dir: join(ws.sandbox, 'sigstore'), identity, issuer });
+  t.after(() => sb.close());
+  return sb;
+}
+
+const rootOf = (url: string) => url.replace(/\/rekor$/, '');
+const sigstoreService = (url: string) => [{ url, majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z' }, operator: 'orel sandbox' }];
+
+describe('cosign agrees on keyless .sig + .cert: the pair is proved by its Rekor entry', { skip: typeof cosign === 'string' ? cosign : undefined }, () => {
+  test("cosign verify-blob finds orel's pair in the sandbox Rekor; a pair that no log holds is refused by cosign and orel alike", async (t) => {
+    t.diagnostic(`cosign ${(cosign as Peer).version}`);
+    const ws = workspace(t, 'release.yaml');
+    const r = await orel(['release', '--plan', ws.plan, '--sandbox', ws.sandbox], { cwd: ws.dir });
+    assert.equal(r.status, 0, errorLines(r.stderr));
+    const policy = parse(readFileSync(ws.plan, 'utf8')).verification as { identity: string; issuer: string };
+    const sb = await sandbox(t, ws, policy.identity, policy.issuer);
+    const env = cosignLegacyEnv(ws.dir, sb.trustedRootPath);
+    const dir = join(ws.sandbox, 'targets/release/release/v1.2.0');
+    const cosignPair = (file: string, cwd: string, identity = policy.identity) =>
+      run(cosign as Peer, ['verify-blob', file, '--signature', `${file}.sig`, '--certificate', `${file}.cert`, '--certificate-identity', identity, '--certificate-oidc-issuer', policy.issuer, '--rekor-url', rootOf(sb.rekorUrl)], cwd, env);
+    for (const file of ['hello-linux-amd64', 'hello-1.2.0-darwin-arm64.tar.gz']) {
+      const ok = await cosignPair(file, dir);
+      assert.equal(ok.status, 0, `${file}\n${ok.out}`);
+      assert.notEqual((await cosignPair(file, dir, ATTACKER)).status, 0, `${file}: another identity`);
+    }
+
+    // Signed later with a genuine certificate for the identity, never logged.
+    const evil = join(ws.dir, 'evil');
+    mkdirSync(evil);
+    const bytes = Buffer.from('#!/bin/sh\necho pwned\n');
+    writeFileSync(join(evil, 'hello-linux-amd64'), bytes);
+    const signer = await createKeylessSigner({ fulcio: sb.fulcioUrl }, { token: async () => sb.mintToken() });
+    const a = { name: 'hello-linux-amd64', kind: 'binary' as const, path: join(evil, 'hello-linux-amd64'), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), sha512: createHash('sha512').update(bytes).digest('hex') };
+    await signArtifacts({ artifacts: [a], signer, witnesses: [], outputs: ['sig', 'cert'], workDir: evil });
+    assert.notEqual((await cosignPair('hello-linux-amd64', evil)).status, 0, 'cosign: an unlogged pair');
+    const byOrel = await orel(['verify-blob', 'hello-linux-amd64', '--signature', 'hello-linux-amd64.sig', '--certificate', 'hello-linux-amd64.cert', '--certificate-identity', policy.identity, '--certificate-oidc-issuer', policy.issuer, '--trusted-root', sb.trustedRootPath, '--rekor-url', rootOf(sb.rekorUrl)], { cwd: evil });
+    assert.equal(byOrel.status, 3, `orel: an unlogged pair\n${byOrel.stderr}`);
+  });
+});
+
+describe('the reverse direction: what cosign and sigstore-python sign keyless, orel verifies', () => {
+  const IDENTITY = 'interop@example.com';
+  const ISSUER = 'https://issuer.example.com';
+
+  test('cosign sign-blob against the sandbox: a Sigstore bundle and a .sig + .cert pair (found in its log) verify with orel; another identity and a tampered file do not', { skip: typeof cosign === 'string' ? cosign : undefined }, async (t) => {
+    const ws = workspace(t);
+    const sb = await sandbox(t, ws, IDENTITY, ISSUER);
+    const dir = ws.dir;
+    writeFileSync(join(dir, 'token'), sb.mintToken());
+    writeFileSync(join(dir, 'art.txt'), 'signed by cosign\n');
+    const signing = { mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json', caUrls: sigstoreService(sb.fulcioUrl), oidcUrls: [], rekorTlogUrls: sigstoreService(sb.rekorUrl), tsaUrls: [], rekorTlogConfig: { selector: 'ANY' }, tsaConfig: { selector: 'ANY' } };
+    writeFileSync(join(dir, 'signing.json'), JSON.stringify(signing));
+    // cosign takes a token that is not a signed JWT as a file name: pass the file.
+    const bundle = await run(cosign as Peer, ['sign-blob', '--identity-token', join(dir, 'token'), '--signing-config', 'signing.json', '--trusted-root', sb.trustedRootPath, '--bundle', 'art.txt.sigstore.json', '-y', 'art.txt'], dir);
+    assert.equal(bundle.status, 0, bundle.out);
+    const legacy = await run(
+      cosign as Peer,
+      ['sign-blob', '--use-signing-config=false', '--new-bundle-format=false', '--fulcio-url', sb.fulcioUrl, '--rekor-url', rootOf(sb.rekorUrl), '--identity-token', join(dir, 'token'), '--output-signature', 'art.txt.sig', '--output-certificate', 'art.txt.cert', '-y', 'art.txt'],
+      dir,
+      cosignLegacyEnv(dir, sb.trustedRootPath),
+    );
+    assert.equal(legacy.status, 0, legacy.out);
+    const inputs = [['--bundle', 'art.txt.sigstore.json'], ['--signature', 'art.txt.sig', '--certificate', 'art.txt.cert', '--rekor-url', rootOf(sb.rekorUrl)]];
+    const verify = (how: string[], identity = IDENTITY) => orel(['verify-blob', 'art.txt', ...how, '--certificate-identity', identity, '--certificate-oidc-issuer', ISSUER, '--trusted-root', sb.trustedRootPath], { cwd: dir });
+    for (const how of inputs) {
+      const ok = await verify(how);
+      assert.equal(ok.status, 0, `${how.join(' ')}\n${ok.stderr}`);
+      assert.notEqual((await verify(how, ATTACKER)).status, 0, `another identity: ${how.join(' ')}`);
+    }
+    assert.match((await verify(inputs[1])).stdout, /transparency-log entry [0-9a-f]{64} at index \d+/);
+    appendFileSync(join(dir, 'art.txt'), 'x');
+    for (const how of inputs) assert.notEqual((await verify(how)).status, 0, `tampered: ${how.join(' ')}`);
+  });
+
+  test('sigstore-python sign against the sandbox: its bundle verifies with orel; another identity and a tampered file do not', { skip: typeof sigstore === 'string' ? sigstore : undefined }, async (t) => {
+    t.diagnostic((sigstore as Peer).version);
+    const ws = workspace(t);
+    const sb = await sandbox(t, ws, IDENTITY, ISSUER);
+    const dir = ws.dir;
+    writeFileSync(join(dir, 'art.txt'), 'signed by sigstore-python\n');
+    const config = {
+      mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json',
+      trustedRoot: sb.trustedRoot,
+      signingConfig: { mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json', caUrls: sigstoreService(sb.fulcioUrl), oidcUrls: [], rekorTlogUrls: sigstoreService(sb.rekorUrl), tsaUrls: [], rekorTlogConfig: { selector: 'ANY' }, tsaConfig: { selector: 'ANY' } },
+    };
+    writeFileSync(join(dir, 'trust_config.json'), JSON.stringify(config));
+    const signed = await run(sigstore as Peer, ['--trust-config', 'trust_config.json', 'sign', '--identity-token', sb.mintToken(), '--bundle', 'art.txt.sigstore.json', 'art.txt'], dir);
+    assert.equal(signed.status, 0, signed.out);
+    const verify = (identity = IDENTITY) => orel(['verify-blob', 'art.txt', '--bundle', 'art.txt.sigstore.json', '--certificate-identity', identity, '--certificate-oidc-issuer', ISSUER, '--trusted-root', sb.trustedRootPath], { cwd: dir });
+    const ok = await verify();
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.notEqual((await verify(ATTACKER)).status, 0, 'another identity');
+    appendFileSync(join(dir, 'art.txt'), 'x');
+    assert.notEqual((await verify()).status, 0, 'a tampered file');
+  });
+});

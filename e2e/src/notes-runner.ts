@@ -1,0 +1,44 @@
+// Runs every command a VERIFY.md prints, verbatim, with the tool it names:
+// orel, the real cosign, sha256sum/sha512sum. cosign must accept each line
+// without a deprecation warning; then the file the signature lines name is
+// tampered with, and every signature line must fail.
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { extractCommands, shellWords } from '@orel/release';
+import { orel } from './helpers.js';
+import { peer, runPeer, type Peer } from './peers.js';
+
+const cosign = peer('cosign');
+
+/** Why a notes run cannot happen here (cosign missing), for a test's skip. */
+export const notesSkip = typeof cosign === 'string' ? cosign : undefined;
+
+async function runLine(line: string, cwd: string): Promise<{ status: number; out: string }> {
+  const [tool, ...args] = shellWords(line);
+  if (tool === 'orel') {
+    const r = await orel(args, { cwd });
+    return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+  }
+  return runPeer(tool === 'cosign' ? (cosign as Peer).path : tool, args, cwd);
+}
+
+/** Executes the VERIFY.md in `dir` (the published release) line by line; returns the lines run. */
+export async function runVerifyNotes(t: TestContext, dir: string): Promise<string[]> {
+  t.diagnostic(`cosign ${(cosign as Peer).version}`);
+  const lines = extractCommands(readFileSync(join(dir, 'VERIFY.md'), 'utf8')).filter((c) => !c.startsWith('curl'));
+  assert.ok(lines.some((c) => c.startsWith('cosign ')) && lines.some((c) => c.startsWith('orel ')), lines.join('\n'));
+  for (const line of lines) {
+    const res = await runLine(line, dir);
+    assert.equal(res.status, 0, `${line}\n${res.out}`);
+    if (line.startsWith('cosign ')) assert.doesNotMatch(res.out, /deprecated/i, line);
+  }
+  // The signed file tampered with: every signature line fails.
+  const signed = shellWords(lines.find((c) => c.startsWith('cosign '))!)[2];
+  appendFileSync(join(dir, signed), 'x');
+  for (const line of lines.filter((c) => c.startsWith('cosign ') || c.startsWith('orel '))) {
+    assert.notEqual((await runLine(line, dir)).status, 0, `accepted a tampered file: ${line}`);
+  }
+  return lines;
+}
