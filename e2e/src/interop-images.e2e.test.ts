@@ -3,8 +3,8 @@
 // Sigstore), `cosign verify` accepts — the Sigstore bundle referrer (cosign 3's
 // default) and the `.sig` tag (--new-bundle-format=false, older cosigns) — for
 // the index and every platform; another key, another identity and another
-// issuer are refused. The reverse: what `cosign sign --key` attaches, in both
-// formats, `orel verify-image` accepts.
+// issuer are refused. The reverse: what `cosign sign` attaches (key, and
+// keyless against the sandbox Sigstore), in both formats, `orel verify-image` accepts.
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { RegistryClient } from '@orel/oci';
 import { pushImage, pushIndex } from '@orel/oci/testing';
 import { registryMissing, startRegistry, type RunningRegistry } from '@orel/registry';
+import { startSandboxSigstore } from '@orel/sandbox';
 import { generateKeyPair } from '@orel/sign';
 import { parse } from 'yaml';
 import { errorLines, orel, workspace } from './helpers.js';
-import { peer, runPeer, type Peer } from './peers.js';
+import { cosignLegacyEnv, peer, rootOf, runPeer, sandboxSigningConfig, type Peer } from './peers.js';
 
 const cosign = peer('cosign');
 const skip = registryMissing() || (typeof cosign === 'string' ? cosign : undefined);
@@ -114,5 +115,38 @@ describe('the reverse direction: what cosign sign attaches, orel verify-image ac
     writeFileSync(join(ws.dir, 'other.pub'), generateKeyPair().publicKeyPem);
     assert.notEqual((await orel(['verify-image', signed[0][0], '--key', 'other.pub'], { cwd: ws.dir })).status, 0, 'another key');
     assert.notEqual((await orel(['verify-image', `${reg.host}/cosign/unsigned@${unsigned.digest}`, '--key', 'cosign.pub'], { cwd: ws.dir })).status, 0, 'an unsigned image');
+  });
+
+  test('cosign sign keyless against the sandbox Sigstore, as a bundle referrer and as a .sig tag; another identity is refused', async (t) => {
+    const reg = await registry(t);
+    const client = new RegistryClient(reg.host);
+    const ws = workspace(t);
+    const identity = 'interop@example.com';
+    const issuer = 'https://issuer.example.com';
+    const sb = await startSandboxSigstore({ dir: join(ws.sandbox, 'sigstore'), identity, issuer });
+    t.after(() => sb.close());
+    writeFileSync(join(ws.dir, 'token'), sb.mintToken());
+    writeFileSync(join(ws.dir, 'signing.json'), JSON.stringify(sandboxSigningConfig(sb)));
+    const bundled = await pushImage(client, 'keyless/bundled', 'v1');
+    const legacy = await pushImage(client, 'keyless/legacy', 'v1');
+    const signed = [
+      [`${reg.host}/keyless/bundled@${bundled.digest}`, ['--signing-config', 'signing.json', '--trusted-root', sb.trustedRootPath], {}],
+      [
+        `${reg.host}/keyless/legacy@${legacy.digest}`,
+        ['--use-signing-config=false', '--new-bundle-format=false', '--fulcio-url', sb.fulcioUrl, '--rekor-url', rootOf(sb.rekorUrl)],
+        cosignLegacyEnv(ws.dir, sb.trustedRootPath),
+      ],
+    ] as const;
+    const verify = (ref: string, who = identity) =>
+      orel(['verify-image', ref, '--certificate-identity', who, '--certificate-oidc-issuer', issuer, '--trusted-root', sb.trustedRootPath], { cwd: ws.dir });
+    for (const [ref, how, env] of signed) {
+      // cosign takes a token that is not a signed JWT as a file name: pass the file.
+      const s = await cosignRun(['sign', '--identity-token', join(ws.dir, 'token'), ...how, ...HTTP, '-y', ref], ws.dir, env);
+      assert.equal(s.status, 0, `cosign sign ${how.join(' ')}\n${s.out}`);
+      const v = await verify(ref);
+      assert.equal(v.status, 0, `${ref}\n${v.stdout}${v.stderr}`);
+      assert.match(v.stdout, /1 valid signature/);
+      assert.notEqual((await verify(ref, 'https://github.com/attacker/x/.github/workflows/r.yml@refs/heads/main')).status, 0, `another identity: ${ref}`);
+    }
   });
 });

@@ -13,23 +13,11 @@ import { startSandboxSigstore, type SandboxSigstore } from '@orel/sandbox';
 import { createKeylessSigner, signArtifacts } from '@orel/sign';
 import { parse } from 'yaml';
 import { errorLines, orel, workspace, type Workspace } from './helpers.js';
-import { peer, runPeer, type Peer } from './peers.js';
+import { cosignLegacyEnv, peer, rootOf, runPeer, sandboxSigningConfig, type Peer } from './peers.js';
 
 const cosign = peer('cosign');
 const sigstore = peer('sigstore');
 const ATTACKER = 'https://github.com/attacker/x/.github/workflows/r.yml@refs/heads/main';
-
-const pem = (b64: string, type: string) => `-----BEGIN ${type}-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END ${type}-----\n`;
-
-/** cosign's legacy trust (no --trusted-root on the .sig + .cert path): the sandbox's Fulcio root, CT log key and Rekor key as files, named by its environment variables. */
-function cosignLegacyEnv(dir: string, trustedRootFile: string): Record<string, string> {
-  const root = JSON.parse(readFileSync(trustedRootFile, 'utf8'));
-  const files = { SIGSTORE_ROOT_FILE: join(dir, 'fulcio.pem'), SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: join(dir, 'ctlog.pub'), SIGSTORE_REKOR_PUBLIC_KEY: join(dir, 'rekor.pub') };
-  writeFileSync(files.SIGSTORE_ROOT_FILE, root.certificateAuthorities[0].certChain.certificates.map((c: { rawBytes: string }) => pem(c.rawBytes, 'CERTIFICATE')).join(''));
-  writeFileSync(files.SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, pem(root.ctlogs[0].publicKey.rawBytes, 'PUBLIC KEY'));
-  writeFileSync(files.SIGSTORE_REKOR_PUBLIC_KEY, pem(root.tlogs[0].publicKey.rawBytes, 'PUBLIC KEY'));
-  return files;
-}
 
 const run = (tool: Peer, args: string[], cwd: string, env: Record<string, string> = {}) => runPeer(tool.path, args, cwd, env);
 
@@ -40,8 +28,6 @@ async function sandbox(t: TestContext, ws: Workspace, identity: string, issuer: 
   return sb;
 }
 
-const rootOf = (url: string) => url.replace(/\/rekor$/, '');
-const sigstoreService = (url: string) => [{ url, majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z' }, operator: 'orel sandbox' }];
 
 describe('cosign agrees on keyless .sig + .cert: the pair is proved by its Rekor entry', { skip: typeof cosign === 'string' ? cosign : undefined }, () => {
   test("cosign verify-blob finds orel's pair in the sandbox Rekor; a pair that no log holds is refused by cosign and orel alike", async (t) => {
@@ -85,8 +71,7 @@ describe('the reverse direction: what cosign and sigstore-python sign keyless, o
     const dir = ws.dir;
     writeFileSync(join(dir, 'token'), sb.mintToken());
     writeFileSync(join(dir, 'art.txt'), 'signed by cosign\n');
-    const signing = { mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json', caUrls: sigstoreService(sb.fulcioUrl), oidcUrls: [], rekorTlogUrls: sigstoreService(sb.rekorUrl), tsaUrls: [], rekorTlogConfig: { selector: 'ANY' }, tsaConfig: { selector: 'ANY' } };
-    writeFileSync(join(dir, 'signing.json'), JSON.stringify(signing));
+    writeFileSync(join(dir, 'signing.json'), JSON.stringify(sandboxSigningConfig(sb)));
     // cosign takes a token that is not a signed JWT as a file name: pass the file.
     const bundle = await run(cosign as Peer, ['sign-blob', '--identity-token', join(dir, 'token'), '--signing-config', 'signing.json', '--trusted-root', sb.trustedRootPath, '--bundle', 'art.txt.sigstore.json', '-y', 'art.txt'], dir);
     assert.equal(bundle.status, 0, bundle.out);
@@ -118,7 +103,7 @@ describe('the reverse direction: what cosign and sigstore-python sign keyless, o
     const config = {
       mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json',
       trustedRoot: sb.trustedRoot,
-      signingConfig: { mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json', caUrls: sigstoreService(sb.fulcioUrl), oidcUrls: [], rekorTlogUrls: sigstoreService(sb.rekorUrl), tsaUrls: [], rekorTlogConfig: { selector: 'ANY' }, tsaConfig: { selector: 'ANY' } },
+      signingConfig: sandboxSigningConfig(sb),
     };
     writeFileSync(join(dir, 'trust_config.json'), JSON.stringify(config));
     const signed = await run(sigstore as Peer, ['--trust-config', 'trust_config.json', 'sign', '--identity-token', sb.mintToken(), '--bundle', 'art.txt.sigstore.json', 'art.txt'], dir);

@@ -34,7 +34,7 @@ function trustConfig(trustedRootFile: string, out: string): string {
 }
 
 describe('sigstore-python accepts orel keyless bundles', () => {
-  test('every bundle of the keyless quickstart verifies offline; a tampered file and another identity are refused', { skip: typeof sigstore === 'string' ? sigstore : undefined }, async (t) => {
+  test('every bundle of the keyless quickstart verifies offline; a tampered file, another identity and another issuer are refused', { skip: typeof sigstore === 'string' ? sigstore : undefined }, async (t) => {
     const { path, version } = sigstore as { path: string; version: string };
     t.diagnostic(version);
     const ws = workspace(t, 'release.yaml');
@@ -45,12 +45,13 @@ describe('sigstore-python accepts orel keyless bundles', () => {
     const config = trustConfig(join(ws.sandbox, 'sigstore/trusted_root.json'), join(ws.dir, 'trust_config.json'));
     const files = readdirSync(dir).filter((f) => readdirSync(dir).includes(`${f}.sigstore.json`));
     assert.ok(files.length >= 9, files.join(', '));
-    const verify = (identity: string, inputs: string[]) =>
-      spawnSync(path, ['--trust-config', config, 'verify', 'identity', '--offline', '--cert-identity', identity, '--cert-oidc-issuer', policy.issuer, ...inputs], { cwd: dir, encoding: 'utf8' });
+    const verify = (identity: string, inputs: string[], issuer = policy.issuer) =>
+      spawnSync(path, ['--trust-config', config, 'verify', 'identity', '--offline', '--cert-identity', identity, '--cert-oidc-issuer', issuer, ...inputs], { cwd: dir, encoding: 'utf8' });
     const ok = verify(policy.identity, files);
     assert.equal(ok.status, 0, `${ok.stdout}\n${ok.stderr}`);
     assert.equal((ok.stdout + ok.stderr).match(/^OK: /gm)?.length, files.length);
     assert.notEqual(verify('https://github.com/attacker/x/.github/workflows/r.yml@refs/heads/main', [files[0]]).status, 0, 'another identity');
+    assert.notEqual(verify(policy.identity, [files[0]], 'https://accounts.google.com').status, 0, 'another issuer');
     appendFileSync(join(dir, files[0]), 'x');
     assert.notEqual(verify(policy.identity, [files[0]]).status, 0, 'a tampered file');
   });

@@ -1,9 +1,10 @@
 // Runs every command a VERIFY.md prints, verbatim, with the tool it names:
 // orel, the real cosign, sha256sum/sha512sum. cosign must accept each line
-// without a deprecation warning; then the file the signature lines name is
-// tampered with, and every signature line must fail.
+// without a deprecation warning. Then every signature line must fail with a
+// foreign identity, issuer or key, and with the signed file tampered with.
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { extractCommands, shellWords } from '@orel/release';
@@ -14,6 +15,13 @@ const cosign = peer('cosign');
 
 /** Why a notes run cannot happen here (cosign missing), for a test's skip. */
 export const notesSkip = typeof cosign === 'string' ? cosign : undefined;
+
+/** A public key no release was signed with. */
+function otherKey(dir: string): string {
+  const file = join(dir, 'other.pub');
+  writeFileSync(file, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
+  return file;
+}
 
 async function runLine(line: string, cwd: string): Promise<{ status: number; out: string }> {
   const [tool, ...args] = shellWords(line);
@@ -33,6 +41,23 @@ export async function runVerifyNotes(t: TestContext, dir: string): Promise<strin
     const res = await runLine(line, dir);
     assert.equal(res.status, 0, `${line}\n${res.out}`);
     if (line.startsWith('cosign ')) assert.doesNotMatch(res.out, /deprecated/i, line);
+  }
+  // Another signer: each signature line with a foreign identity, issuer or key fails.
+  const foreign: [string, string][] = [
+    ['--certificate-identity', 'https://github.com/attacker/x/.github/workflows/r.yml@refs/heads/main'],
+    ['--certificate-oidc-issuer', 'https://accounts.google.com'],
+    ['--key', otherKey(dir)],
+  ];
+  for (const line of lines.filter((c) => c.startsWith('cosign ') || c.startsWith('orel '))) {
+    const words = shellWords(line);
+    for (const [flag, value] of foreign) {
+      const at = words.indexOf(flag);
+      if (at < 0) continue;
+      const changed = words.map((w, i) => (i === at + 1 ? value : w));
+      const [tool, ...args] = changed;
+      const r = tool === 'orel' ? await orel(args, { cwd: dir }) : await runPeer((cosign as Peer).path, args, dir);
+      assert.notEqual(r.status, 0, `accepted ${flag} ${value}: ${line}`);
+    }
   }
   // The signed file tampered with: every signature line fails.
   const signed = shellWords(lines.find((c) => c.startsWith('cosign '))!)[2];

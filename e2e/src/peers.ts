@@ -2,7 +2,7 @@
 // in Go's bin directory. `.ci/run` installs them pinned; a test that needs a
 // missing one skips, saying how to install it.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -42,4 +42,33 @@ export function runPeer(path: string, args: string[], cwd: string, env: Record<s
       resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}\n${stderr}` });
     });
   });
+}
+
+const pem = (b64: string, type: string) => `-----BEGIN ${type}-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END ${type}-----\n`;
+
+/** cosign's legacy trust (its .sig + .cert path takes no --trusted-root): the sandbox's Fulcio root, CT log key and Rekor key as files, named by its environment variables. */
+export function cosignLegacyEnv(dir: string, trustedRootFile: string): Record<string, string> {
+  const root = JSON.parse(readFileSync(trustedRootFile, 'utf8'));
+  const files = { SIGSTORE_ROOT_FILE: join(dir, 'fulcio.pem'), SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: join(dir, 'ctlog.pub'), SIGSTORE_REKOR_PUBLIC_KEY: join(dir, 'rekor.pub') };
+  writeFileSync(files.SIGSTORE_ROOT_FILE, root.certificateAuthorities[0].certChain.certificates.map((c: { rawBytes: string }) => pem(c.rawBytes, 'CERTIFICATE')).join(''));
+  writeFileSync(files.SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, pem(root.ctlogs[0].publicKey.rawBytes, 'PUBLIC KEY'));
+  writeFileSync(files.SIGSTORE_REKOR_PUBLIC_KEY, pem(root.tlogs[0].publicKey.rawBytes, 'PUBLIC KEY'));
+  return files;
+}
+
+/** Where the sandbox's Rekor API lives for clients that call it at the host root (cosign's --rekor-url). */
+export const rootOf = (rekorUrl: string): string => rekorUrl.replace(/\/rekor$/, '');
+
+/** A Sigstore signing config (v0.2) naming the sandbox's Fulcio and Rekor, for cosign --signing-config and sigstore-python. */
+export function sandboxSigningConfig(sb: { fulcioUrl: string; rekorUrl: string }): unknown {
+  const service = (url: string) => [{ url, majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z' }, operator: 'orel sandbox' }];
+  return {
+    mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json',
+    caUrls: service(sb.fulcioUrl),
+    oidcUrls: [],
+    rekorTlogUrls: service(sb.rekorUrl),
+    tsaUrls: [],
+    rekorTlogConfig: { selector: 'ANY' },
+    tsaConfig: { selector: 'ANY' },
+  };
 }
