@@ -23,22 +23,22 @@ function otherKey(dir: string): string {
   return file;
 }
 
-async function runLine(line: string, cwd: string): Promise<{ status: number; out: string }> {
+async function runLine(line: string, cwd: string, env: Record<string, string> = {}): Promise<{ status: number; out: string }> {
   const [tool, ...args] = shellWords(line);
   if (tool === 'orel') {
     const r = await orel(args, { cwd });
     return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
   }
-  return runPeer(tool === 'cosign' ? (cosign as Peer).path : tool, args, cwd);
+  return runPeer(tool === 'cosign' ? (cosign as Peer).path : tool, args, cwd, env);
 }
 
-/** Executes the VERIFY.md in `dir` (the published release) line by line; returns the lines run. */
-export async function runVerifyNotes(t: TestContext, dir: string): Promise<string[]> {
+/** Executes the VERIFY.md in `dir` (the published release) line by line, in `env`; returns the lines run. */
+export async function runVerifyNotes(t: TestContext, dir: string, env: Record<string, string> = {}): Promise<string[]> {
   t.diagnostic(`cosign ${(cosign as Peer).version}`);
   const lines = extractCommands(readFileSync(join(dir, 'VERIFY.md'), 'utf8')).filter((c) => !c.startsWith('curl'));
   assert.ok(lines.some((c) => c.startsWith('cosign ')) && lines.some((c) => c.startsWith('orel ')), lines.join('\n'));
   for (const line of lines) {
-    const res = await runLine(line, dir);
+    const res = await runLine(line, dir, env);
     assert.equal(res.status, 0, `${line}\n${res.out}`);
     if (line.startsWith('cosign ')) assert.doesNotMatch(res.out, /deprecated/i, line);
   }
@@ -55,7 +55,7 @@ export async function runVerifyNotes(t: TestContext, dir: string): Promise<strin
       if (at < 0) continue;
       const changed = words.map((w, i) => (i === at + 1 ? value : w));
       const [tool, ...args] = changed;
-      const r = tool === 'orel' ? await orel(args, { cwd: dir }) : await runPeer((cosign as Peer).path, args, dir);
+      const r = tool === 'orel' ? await orel(args, { cwd: dir }) : await runPeer((cosign as Peer).path, args, dir, env);
       assert.notEqual(r.status, 0, `accepted ${flag} ${value}: ${line}`);
     }
   }
@@ -63,7 +63,7 @@ export async function runVerifyNotes(t: TestContext, dir: string): Promise<strin
   const signed = shellWords(lines.find((c) => c.startsWith('cosign '))!)[2];
   appendFileSync(join(dir, signed), 'x');
   for (const line of lines.filter((c) => c.startsWith('cosign ') || c.startsWith('orel '))) {
-    assert.notEqual((await runLine(line, dir)).status, 0, `accepted a tampered file: ${line}`);
+    assert.notEqual((await runLine(line, dir, env)).status, 0, `accepted a tampered file: ${line}`);
   }
   return lines;
 }

@@ -4,11 +4,14 @@
 // checksums-only release (kms.e2e runs the KMS and PKCS#11 ones).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { errorLines, orel, workspace } from './helpers.js';
+import { renderVerifyNotes } from '@orel/release';
+import { buildTufRepo, serveTufRepo } from '@orel/sandbox';
+import { errorLines, orel, REPO, workspace } from './helpers.js';
 import { notesSkip, runVerifyNotes } from './notes-runner.js';
 
 const checksumsOnly = (y: string) => y.replace('  what: artifacts\n', '  what: checksums\n');
@@ -29,6 +32,31 @@ for (const [what, planFile, edit] of [
     });
   });
 }
+
+describe('VERIFY.md of a keyless public-good release (a conformance-suite bundle), executed verbatim', () => {
+  const cases = join(REPO, '../shared/conformance');
+  const skip = notesSkip ?? (existsSync(join(cases, 'cases.json')) ? undefined : `the Sigstore conformance cases are not at ${cases}`);
+  test('cosign takes the public-good root from TUF (a loopback mirror serving the production trusted root), orel its embedded copy; both accept, and refuse a foreign signer or a tampered file', { skip }, async (t) => {
+    const ws = workspace(t);
+    const fixture = JSON.parse(readFileSync(join(cases, 'cases.json'), 'utf8')).cases.find((c: { name: string }) => c.name === 'happy-path-v0.3') as { identity: string; issuer: string };
+    const dir = join(ws.dir, 'release');
+    mkdirSync(dir);
+    copyFileSync(join(cases, 'cases/happy-path-v0.3/artifact'), join(dir, 'app'));
+    copyFileSync(join(cases, 'cases/happy-path-v0.3/bundle.sigstore.json'), join(dir, 'app.sigstore.json'));
+    const sha256 = createHash('sha256').update(readFileSync(join(dir, 'app'))).digest('hex');
+    writeFileSync(join(dir, 'SHA256SUMS'), `${sha256}  app\n`);
+    const files = ['app', 'app.sigstore.json', 'SHA256SUMS'].map((name) => ({ name, sha256: createHash('sha256').update(readFileSync(join(dir, name))).digest('hex') }));
+    // What orel writes for a public-good release: no --trusted-root anywhere.
+    const notes = renderVerifyNotes({ release: { name: 'app', version: '1.0.0' }, files, signing: { mode: 'keyless', outputs: ['bundle'], what: 'artifacts' }, identity: fixture.identity, issuer: fixture.issuer });
+    assert.doesNotMatch(notes, /--trusted-root/);
+    writeFileSync(join(dir, 'VERIFY.md'), notes);
+    const tuf = buildTufRepo({ 'trusted_root.json': readFileSync(join(cases, 'production_trusted_root.json')) });
+    const mirror = await serveTufRepo(tuf);
+    t.after(() => mirror.close());
+    writeFileSync(join(ws.dir, 'tuf-root.json'), tuf.rootJson);
+    await runVerifyNotes(t, dir, { TUF_MIRROR: mirror.url, TUF_ROOT_JSON: join(ws.dir, 'tuf-root.json'), TUF_ROOT: join(ws.dir, 'tuf-cache') });
+  });
+});
 
 describe('orel verify-blob inputs', () => {
   test('the digest form sha256:<hex> verifies like the file; a malformed --key is a clear error, not a stack trace', async (t) => {

@@ -5,3 +5,4 @@ export { mintSandboxToken } from './token.js';
 export type { TokenClaims } from './token.js';
 export { registryBinary, registryMissing, startRegistry, type RunningRegistry } from './registry.js';
 export { serveSandboxLog, REKOR_LOG_FILE } from './rekor-log.js';
+export { buildTufRepo, serveTufRepo, type TufRepo } from './tuf-repo.js';
