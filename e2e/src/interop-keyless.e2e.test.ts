@@ -65,7 +65,7 @@ describe('the reverse direction: what cosign and sigstore-python sign keyless, o
   const IDENTITY = 'interop@example.com';
   const ISSUER = 'https://issuer.example.com';
 
-  test('cosign sign-blob against the sandbox: a Sigstore bundle and a .sig + .cert pair (found in its log) verify with orel; another identity and a tampered file do not', { skip: typeof cosign === 'string' ? cosign : undefined }, async (t) => {
+  test('cosign sign-blob against the sandbox: a Sigstore bundle, a .sig + .cert pair found in its log, and one with an RFC 3161 timestamp verify with orel; another identity and a tampered file do not', { skip: typeof cosign === 'string' ? cosign : undefined }, async (t) => {
     const ws = workspace(t);
     const sb = await sandbox(t, ws, IDENTITY, ISSUER);
     const dir = ws.dir;
@@ -82,7 +82,19 @@ describe('the reverse direction: what cosign and sigstore-python sign keyless, o
       cosignLegacyEnv(dir, sb.trustedRootPath),
     );
     assert.equal(legacy.status, 0, legacy.out);
-    const inputs = [['--bundle', 'art.txt.sigstore.json'], ['--signature', 'art.txt.sig', '--certificate', 'art.txt.cert', '--rekor-url', rootOf(sb.rekorUrl)]];
+    // Not logged, timestamped by the sandbox TSA instead (cosign sends a DER TimeStampReq).
+    const stamped = await run(
+      cosign as Peer,
+      ['sign-blob', '--use-signing-config=false', '--new-bundle-format=false', '--fulcio-url', sb.fulcioUrl, '--tlog-upload=false', '--timestamp-server-url', sb.tsaUrl, '--rfc3161-timestamp', 'art.txt.tsr.json', '--identity-token', join(dir, 'token'), '--output-signature', 'ts.sig', '--output-certificate', 'ts.cert', '-y', 'art.txt'],
+      dir,
+      cosignLegacyEnv(dir, sb.trustedRootPath),
+    );
+    assert.equal(stamped.status, 0, stamped.out);
+    const inputs = [
+      ['--bundle', 'art.txt.sigstore.json'],
+      ['--signature', 'art.txt.sig', '--certificate', 'art.txt.cert', '--rekor-url', rootOf(sb.rekorUrl)],
+      ['--signature', 'ts.sig', '--certificate', 'ts.cert', '--rfc3161-timestamp', 'art.txt.tsr.json'],
+    ];
     const verify = (how: string[], identity = IDENTITY) => orel(['verify-blob', 'art.txt', ...how, '--certificate-identity', identity, '--certificate-oidc-issuer', ISSUER, '--trusted-root', sb.trustedRootPath], { cwd: dir });
     for (const how of inputs) {
       const ok = await verify(how);
@@ -90,6 +102,9 @@ describe('the reverse direction: what cosign and sigstore-python sign keyless, o
       assert.notEqual((await verify(how, ATTACKER)).status, 0, `another identity: ${how.join(' ')}`);
     }
     assert.match((await verify(inputs[1])).stdout, /transparency-log entry [0-9a-f]{64} at index \d+/);
+    assert.match((await verify(inputs[2])).stdout, /1 RFC 3161 timestamp/);
+    const unproved = await verify(['--signature', 'ts.sig', '--certificate', 'ts.cert', '--rekor-url', rootOf(sb.rekorUrl)]);
+    assert.equal(unproved.status, 3, `the unlogged pair without its timestamp\n${unproved.stderr}`);
     appendFileSync(join(dir, 'art.txt'), 'x');
     for (const how of inputs) assert.notEqual((await verify(how)).status, 0, `tampered: ${how.join(' ')}`);
   });

@@ -83,7 +83,7 @@ export async function serveSandboxLog(dir: string): Promise<{ url: string; close
   await replayLog(join(dir, REKOR_LOG_FILE), index);
   const server = createServer((req, res) => {
     void readBody(req).then((body) => {
-      const out = readLog(index, req.method, (req.url ?? '/').split('?')[0], body);
+      const out = readLog(index, req.method, (req.url ?? '/').split('?')[0], body.toString('utf8'));
       send(res, out?.status ?? 404, 'application/json', out?.body ?? '{"code":404,"message":"not found"}');
     });
   });

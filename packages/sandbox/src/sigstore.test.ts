@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -82,6 +84,26 @@ describe('sandbox Sigstore', () => {
       }
       assert.equal((await readFile(join(dir, 'rekor-log.jsonl'), 'utf8')).trim().split('\n').length, 2);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers a DER TimeStampReq as RFC 3161 clients send it (openssl ts): granted, with the request\'s own nonce', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'orel-sbx-'));
+    const sb = await startSandboxSigstore({ dir, identity: 'a@example.com', issuer: 'https://i.example.com' });
+    try {
+      await writeFile(join(dir, 'data'), 'timestamped bytes\n');
+      execFileSync('openssl', ['ts', '-query', '-data', join(dir, 'data'), '-sha256', '-cert', '-out', join(dir, 'req.tsq')]);
+      const nonce = /Nonce: (0x[0-9A-F]+)/i.exec(execFileSync('openssl', ['ts', '-query', '-in', join(dir, 'req.tsq'), '-text'], { encoding: 'utf8' }))![1];
+      const res = await fetch(sb.tsaUrl, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: await readFile(join(dir, 'req.tsq')) });
+      assert.equal(res.status, 201);
+      await writeFile(join(dir, 'resp.tsr'), Buffer.from(await res.arrayBuffer()));
+      const text = execFileSync('openssl', ['ts', '-reply', '-in', join(dir, 'resp.tsr'), '-text'], { encoding: 'utf8' });
+      assert.match(text, /Status: Granted/);
+      assert.equal(/Nonce: (0x[0-9A-F]+)/i.exec(text)?.[1]?.toLowerCase(), nonce.toLowerCase());
+      assert.match(text, new RegExp(createHash('sha256').update('timestamped bytes\n').digest('hex').match(/../g)!.slice(0, 4).join(' ')));
+    } finally {
+      await sb.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

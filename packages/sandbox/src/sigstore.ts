@@ -16,6 +16,7 @@ import { FaultState, type Faults, type SigstoreService } from './faults.js';
 import { entryKey, RekorIndex, toStoredEntry } from './rekor-store.js';
 import { persistEntry, readLog, REKOR_LOG_FILE, replayLog } from './rekor-log.js';
 import { readBody, send } from './http.js';
+import { TimestampQueries } from './timestamp-query.js';
 import { loadOrCreateState, saveState } from './sigstore-state.js';
 import { mintSandboxToken, type TokenClaims } from './token.js';
 import { buildTrustedRoot } from './trusted-root.js';
@@ -65,6 +66,7 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
   const counts = { fulcio: 0, rekor: 0, tsa: 0 };
   const index = new RekorIndex();
   const logFile = join(opts.dir, REKOR_LOG_FILE);
+  const tsaQuery = new TimestampQueries();
   const handlers: Partial<Record<SigstoreService, HandlerFn>> = {};
 
   const server = createServer((req, res) => {
@@ -81,7 +83,9 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
     // cosign and sigstore-python call each API at the host root, whatever path the service URL has.
     const path = `${AT_ROOT.find(([re]) => re.test(asked))?.[1] ?? ''}${asked}`;
     const service = (Object.keys(ROUTES) as SigstoreService[]).find((s) => path.startsWith(ROUTES[s] + '/'));
-    const body = await readBody(req);
+    const raw = await readBody(req);
+    // RFC 3161 clients (cosign, sigstore-python) send a DER TimeStampReq; the mock reads JSON.
+    const body = req.headers['content-type'] === 'application/timestamp-query' ? tsaQuery.toJson(raw) : raw.toString('utf8');
     if (opts.latencyMs) await sleep(opts.latencyMs);
     if (!service) return send(res, 404, 'text/plain', 'not found');
     const fault = faults.next(service);
@@ -160,6 +164,7 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
     // Mock flaw: genTime with a fractional second sometimes loses its zeros and the
     // timestamp no longer verifies; whole seconds encode without a fraction.
     tsa.getCurrentTime = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+    tsaQuery.patchNonces(tsa);
     state.certs = { fulcioRoot: Buffer.from(ca.rootCertificate), tsaRoot: Buffer.from(tsa.rootCertificate), tsaSigning: Buffer.from(tsa.intCertificate) };
     if (fresh) await saveState(opts.dir, state);
 

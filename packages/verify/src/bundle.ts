@@ -44,6 +44,8 @@ export interface VerifyBundleOptions {
   trustedRoot?: unknown;
   policy?: VerificationPolicy;
   checkIdentity?: IdentityCheck;
+  /** Keyless: an RFC 3161 timestamp may stand in for the log entry (a .sig + .cert pair given --rfc3161-timestamp). */
+  timestampSuffices?: boolean;
 }
 
 export interface BundleVerification {
@@ -92,7 +94,8 @@ export async function verifyBundle(opts: VerifyBundleOptions): Promise<BundleVer
       });
     }
     trust = rootTrustMaterial(root);
-    thresholds = { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 };
+    const tlogThreshold = opts.timestampSuffices && !policy?.requireTlog ? 0 : 1;
+    thresholds = { tlogThreshold, ctlogThreshold: 1, timestampThreshold: 1 };
   }
 
   let signer;

@@ -43,6 +43,8 @@ export interface VerifyBlobOptions {
   rekorBundle?: unknown;
   /** ...or the Rekor to search for it by the artifact's digest (as cosign does). */
   rekorUrl?: string;
+  /** ...or an RFC 3161 timestamp over the signature (cosign's --rfc3161-timestamp file: {"SignedRFC3161Timestamp": base64}). */
+  rfc3161Timestamp?: unknown;
   /** Accept a .sig + .cert pair with no log evidence (cosign's flag; a warning says what was not checked). */
   insecureIgnoreTlog?: boolean;
 }
@@ -150,7 +152,7 @@ export interface ArtifactDigests {
   sha512?: Buffer;
 }
 
-async function verifyBundleForDigest(name: string, json: unknown, digests: ArtifactDigests, opts: VerifyBlobOptions): Promise<BlobVerification> {
+async function verifyBundleForDigest(name: string, json: unknown, digests: ArtifactDigests, opts: VerifyBlobOptions & { timestampSuffices?: boolean }): Promise<BlobVerification> {
   const digest = digests.sha256;
   let bundle: Bundle;
   try {
@@ -169,6 +171,7 @@ async function verifyBundleForDigest(name: string, json: unknown, digests: Artif
     trustedRoot: opts.trustedRoot,
     policy: opts.policy,
     checkIdentity,
+    timestampSuffices: opts.timestampSuffices,
   });
   if (bundle.content.$case === 'dsseEnvelope') checkStatementSubject(name, bundle.content.dsseEnvelope, digests);
   return { signer: result.signer, identity: summary(result.identity), tlogEntries: result.tlogEntries, timestamps: result.timestamps, warnings: [] };
@@ -244,13 +247,23 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
     const res = await verifyBundleForDigest(name, bundle, { sha256: digest }, opts);
     return { ...res, tlogEntry: { uuid: located.uuid || undefined, logIndex: located.logIndex } };
   }
+  if (opts.rfc3161Timestamp !== undefined) {
+    const signedTimestamp = (opts.rfc3161Timestamp as { SignedRFC3161Timestamp?: unknown })?.SignedRFC3161Timestamp;
+    if (typeof signedTimestamp !== 'string') throw new OrelError('USAGE', `${name}: the RFC 3161 timestamp file is not cosign's {"SignedRFC3161Timestamp": "<base64>"}`);
+    const bundle = {
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { certificate: { rawBytes: certDer.toString('base64') }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [{ signedTimestamp }] } },
+      messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: digest.toString('base64') }, signature: signature.toString('base64') },
+    };
+    return verifyBundleForDigest(name, bundle, { sha256: digest }, { ...opts, timestampSuffices: true });
+  }
   if (!opts.insecureIgnoreTlog || opts.policy?.requireTlog) {
     throw fail(
       name,
       `no transparency-log entry ${opts.rekorUrl ? `in ${opts.rekorUrl} ` : ''}logs this signature with this certificate, so nothing shows it was made while the short-lived certificate was valid`,
       opts.rekorUrl
         ? 'verify the Sigstore bundle (<file>.sigstore.json) if the release has one, or pass --rekor-url for the log it was signed against'
-        : 'pass --rekor-url (or the entry as --rekor-bundle), or verify the Sigstore bundle (<file>.sigstore.json); --insecure-ignore-tlog skips this check',
+        : 'pass --rekor-url (or the entry as --rekor-bundle, or an --rfc3161-timestamp), or verify the Sigstore bundle (<file>.sigstore.json); --insecure-ignore-tlog skips this check',
     );
   }
   const root = parseTrustedRoot(opts.trustedRoot, `${name}: trusted root`);

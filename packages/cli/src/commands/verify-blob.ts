@@ -19,6 +19,7 @@ interface VerifyBlobFlags extends TrustFlags {
   certificate?: string;
   rekorUrl?: string;
   rekorBundle?: string;
+  rfc3161Timestamp?: string;
   insecureIgnoreTlog?: boolean;
   offline?: boolean;
 }
@@ -29,7 +30,7 @@ interface VerifyBlobFlags extends TrustFlags {
  * sandbox's log is served from its directory while the command runs).
  */
 async function rekorFor(f: VerifyBlobFlags, root: LoadedTrustedRoot | undefined): Promise<{ url?: string; close?: () => Promise<void> }> {
-  if (!f.certificate || f.rekorBundle || f.insecureIgnoreTlog) return {};
+  if (!f.certificate || f.rekorBundle || f.rfc3161Timestamp || f.insecureIgnoreTlog) return {};
   if (f.rekorUrl) return { url: f.rekorUrl };
   if (f.offline || !root) return {};
   if (!root.file) return { url: DEFAULT_REKOR_URL };
@@ -62,6 +63,7 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
       policy: policyFrom(f),
       rekorUrl: rekor.url,
       rekorBundle: f.rekorBundle ? await readJsonFile(await remote.local(f.rekorBundle), '--rekor-bundle') : undefined,
+      rfc3161Timestamp: f.rfc3161Timestamp ? await readJsonFile(await remote.local(f.rfc3161Timestamp), '--rfc3161-timestamp') : undefined,
       insecureIgnoreTlog: f.insecureIgnoreTlog,
     });
     if (f.json) process.stdout.write(JSON.stringify({ verified: true, file, trustedRoot: root?.source, ...res }, null, 2) + '\n');
@@ -72,7 +74,9 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
         ? `, transparency-log entry ${res.tlogEntry.uuid ? `${res.tlogEntry.uuid} ` : ''}at index ${res.tlogEntry.logIndex}`
         : res.tlogEntries
           ? `, ${res.tlogEntries} transparency-log entr${res.tlogEntries === 1 ? 'y' : 'ies'}`
-          : '';
+          : res.timestamps
+            ? `, ${res.timestamps} RFC 3161 timestamp${res.timestamps === 1 ? '' : 's'}`
+            : '';
       process.stdout.write(`Verified OK: ${file}${who}${log}${root ? `; trusted root: ${root.source}` : ''}\n`);
     }
     return 0;
@@ -103,6 +107,7 @@ export function register(program: Command, run?: (f: () => Promise<number>) => P
     .option('--certificate <file>', '<file>.cert: base64 of the PEM certificate, keyless (a path or an https:// URL)')
     .option('--rekor-url <url>', "with --certificate: the Rekor to find the pair's log entry in (default: the trusted root's log)")
     .option('--rekor-bundle <file>', "with --certificate: the pair's Rekor entry as a file (<file>.rekor), instead of searching the log")
+    .option('--rfc3161-timestamp <file>', 'with --certificate: an RFC 3161 timestamp over the signature (cosign\'s JSON file), instead of a log entry')
     .option('--offline', 'never contact a transparency log (a .sig + .cert pair then needs --rekor-bundle)')
     .option('--insecure-ignore-tlog', 'accept a .sig + .cert pair without a transparency-log entry (not recommended: prints a warning)');
   addTrustOptions(cmd, 'files').action(async (file: string, _o, cmd: Command) => {
