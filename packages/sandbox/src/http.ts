@@ -1,5 +1,7 @@
 // Small HTTP helpers shared by the sandbox's loopback servers.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -15,4 +17,23 @@ export function send(res: ServerResponse, status: number, contentType: string, b
   const buf = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   res.writeHead(status, { 'content-type': contentType, 'content-length': buf.length, ...headers });
   res.end(buf);
+}
+
+export interface LoopbackServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** An HTTP server on a free port of 127.0.0.1, closed (open connections too) by `close()`. */
+export async function serveLoopback(handler: RequestListener): Promise<LoopbackServer> {
+  const server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }

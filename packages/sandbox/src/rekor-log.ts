@@ -3,16 +3,13 @@
 // and a verifier finds a .sig + .cert pair's entry by the artifact's digest,
 // as cosign finds it in the real Rekor. serveSandboxLog answers those reads
 // when no sandbox Sigstore is running (orel verify-blob --trusted-root sandbox).
-import { once } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import { readFile, truncate } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { OrelError } from '@orel/core';
 import type { MerkleTree } from './merkle-log.js';
 import { entryKey, RekorIndex, toStoredEntry, type RekorEntryResponse } from './rekor-store.js';
-import { readBody, send } from './http.js';
+import { readBody, send, serveLoopback, type LoopbackServer } from './http.js';
 
 export const REKOR_LOG_FILE = 'rekor-log.jsonl';
 
@@ -78,22 +75,13 @@ export function readLog(index: RekorIndex, method: string | undefined, path: str
 }
 
 /** The sandbox Rekor's log, served read-only from `dir` on loopback. */
-export async function serveSandboxLog(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serveSandboxLog(dir: string): Promise<LoopbackServer> {
   const index = new RekorIndex();
   await replayLog(join(dir, REKOR_LOG_FILE), index);
-  const server = createServer((req, res) => {
+  return serveLoopback((req, res) => {
     void readBody(req).then((body) => {
       const out = readLog(index, req.method, (req.url ?? '/').split('?')[0], body.toString('utf8'));
       send(res, out?.status ?? 404, 'application/json', out?.body ?? '{"code":404,"message":"not found"}');
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
 }

@@ -4,11 +4,10 @@
 // targets and then `targets/trusted_root.json`. Lets tests run commands that
 // name no trusted root (the public-good path) against fixture trust, with no
 // network. Metadata is signed over OLPC canonical JSON, as TUF requires.
-import { once } from 'node:events';
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { send } from './http.js';
+import { send, serveLoopback, type LoopbackServer } from './http.js';
+// Rekor's canonical form is TUF's too for this metadata: sorted keys, no whitespace, ASCII strings.
+import { stableJson } from './rekor-store.js';
 
 export interface TufRepo {
   /** root.json version 1: what a client is initialised with. */
@@ -17,27 +16,15 @@ export interface TufRepo {
   files: Map<string, Buffer>;
 }
 
-/** OLPC canonical JSON: sorted keys, no whitespace (the metadata here holds no control characters). */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /** Builds a repository whose targets are `targets` (name → bytes), its metadata valid until `expires`. */
 export function buildTufRepo(targets: Record<string, Buffer>, expires = new Date(Date.now() + 365 * 86_400_000)): TufRepo {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const raw = (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(-32);
   const key = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: raw.toString('hex') } };
-  const keyid = createHash('sha256').update(canonical(key)).digest('hex');
+  const keyid = createHash('sha256').update(stableJson(key)).digest('hex');
   const common = { spec_version: '1.0.31', version: 1, expires: expires.toISOString().replace(/\.\d{3}Z$/, 'Z') };
   const envelope = (signed: Record<string, unknown>, k: KeyObject = privateKey): Buffer =>
-    Buffer.from(JSON.stringify({ signed, signatures: [{ keyid, sig: sign(null, Buffer.from(canonical(signed)), k).toString('hex') }] }));
+    Buffer.from(JSON.stringify({ signed, signatures: [{ keyid, sig: sign(null, Buffer.from(stableJson(signed)), k).toString('hex') }] }));
   const role = { keyids: [keyid], threshold: 1 };
 
   const root = envelope({ _type: 'root', ...common, consistent_snapshot: false, keys: { [keyid]: key }, roles: { root: role, targets: role, snapshot: role, timestamp: role } });
@@ -60,19 +47,10 @@ export function buildTufRepo(targets: Record<string, Buffer>, expires = new Date
 }
 
 /** Serves a repository on loopback until `close()`. */
-export async function serveTufRepo(repo: TufRepo): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer((req, res) => {
+export async function serveTufRepo(repo: TufRepo): Promise<LoopbackServer> {
+  return serveLoopback((req, res) => {
     const file = repo.files.get(decodeURIComponent((req.url ?? '/').split('?')[0].replace(/^\/+/, '')));
     if (!file) return send(res, 404, 'text/plain', 'not found');
     send(res, 200, 'application/octet-stream', file);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
 }
