@@ -173,7 +173,7 @@ export const planSchema = {
       },
       transparencyLog: bool('Upload key-signed entries to Rekor as well (keyless always does); verification then requires them.'),
       rekor: str('Rekor URL for key-signed entries (default: public-good Rekor; mock mode: the sandbox Rekor).', { pattern: '^https?://' }),
-      concurrency: concurrency('Signatures in flight (default 8).'),
+      concurrency: concurrency('Signatures in flight (default 32 when each waits on a transparency log, keyless or transparencyLog; else 8).'),
     }, ['signer', 'what', 'outputs']),
     targets: {
       type: 'array', minItems: 1, description: 'Where artifacts are published.',

@@ -1,21 +1,27 @@
 // Keyless signing benchmark: N small artifacts signed against the loopback
-// Sigstore sandbox with added latency on every request (a real Fulcio/Rekor
-// is tens of ms away). orel: one ephemeral key + one certificate per run,
+// Sigstore sandbox, in a process of its own, with added latency on every
+// request (a real Fulcio/Rekor is tens of ms away). orel: one ephemeral key + one certificate per run,
 // Rekor uploads in parallel (bounded), bundles written to disk. Baseline: the
 // shape of a `cosign sign-blob` loop, run with @sigstore/sign itself: a fresh
 // key + certificate + log entry per artifact, one after another. The baseline
-// runs on a subset and is extrapolated linearly (printed as such).
+// runs on a subset and is extrapolated linearly (printed as such). Peers, when
+// installed, against the same services: a serial `cosign sign-blob` loop (one
+// process per file, as release scripts do) and sigstore-python's own
+// multi-file `sigstore sign`, each on a subset, extrapolated the same way.
 //
-//   npx tsx tools/bench/src/sign.ts [--artifacts 1000] [--baseline 50] [--latency-ms 50] [--concurrency 32]
-import { spawnSync } from 'node:child_process';
+//   npx tsx tools/bench/src/sign.ts [--artifacts 1000] [--baseline 50] [--latency-ms 50] [--concurrency 32 (orel's keyless default)]
+//                                   [--cosign 20] [--sigstore-python 200]
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Artifact } from '@orel/core';
-import { startSandboxSigstore } from '@orel/sandbox';
-import { createKeylessSigner, createKeylessWitnesses, signArtifacts } from '@orel/sign';
+import { startRemoteSandbox, type RemoteSandbox } from './remote-sandbox.js';
+import { createKeylessSigner, createKeylessWitnesses, signArtifacts, signConcurrency } from '@orel/sign';
 import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
 
 export interface SignBenchOptions {
@@ -23,6 +29,17 @@ export interface SignBenchOptions {
   baseline: number;
   latencyMs: number;
   concurrency: number;
+  /** Files signed by each peer (0: skip it); their time is extrapolated to `artifacts`. */
+  cosign?: number;
+  sigstorePython?: number;
+}
+
+export interface PeerResult {
+  peer: string;
+  version: string;
+  artifacts: number;
+  ms: number;
+  extrapolatedMs: number;
 }
 
 export interface SignBenchResult {
@@ -35,6 +52,7 @@ export interface SignBenchResult {
   /** Baseline time per artifact × artifacts. */
   baselineExtrapolatedMs: number;
   speedup: number;
+  peers: (PeerResult | { peer: string; skipped: string })[];
 }
 
 function artifact(i: number): Artifact {
@@ -46,18 +64,18 @@ function artifact(i: number): Artifact {
 export async function runSignBench(o: SignBenchOptions): Promise<SignBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'orel-bench-sign-'));
   const identity = 'bench@example.com';
-  const sb = await startSandboxSigstore({ dir: join(dir, 'sandbox'), identity, issuer: 'https://issuer.example.com', latencyMs: o.latencyMs });
+  const sb = await startRemoteSandbox({ dir: join(dir, 'sandbox'), identity, issuer: 'https://issuer.example.com', latencyMs: o.latencyMs });
   try {
     const artifacts = Array.from({ length: o.artifacts }, (_, i) => artifact(i));
 
     // orel: one certificate, parallel log uploads, bundles on disk.
-    const before = sb.stats();
+    const before = await sb.stats();
     const t0 = performance.now();
     const signer = await createKeylessSigner({ fulcio: sb.fulcioUrl }, { token: async () => sb.mintToken() });
     const witnesses = createKeylessWitnesses({ rekor: sb.rekorUrl });
     await signArtifacts({ artifacts, signer, witnesses, outputs: ['bundle'], workDir: join(dir, 'out'), concurrency: o.concurrency });
     const orelMs = performance.now() - t0;
-    const after = sb.stats();
+    const after = await sb.stats();
 
     // Baseline: fresh key + certificate + log entry per artifact, serially.
     const t1 = performance.now();
@@ -68,6 +86,7 @@ export async function runSignBench(o: SignBenchOptions): Promise<SignBenchResult
     }
     const baselineMs = performance.now() - t1;
     const baselineExtrapolatedMs = (baselineMs / Math.max(1, o.baseline)) * o.artifacts;
+    const peers = await measurePeers(o, sb, dir);
     return {
       artifacts: o.artifacts,
       orelMs,
@@ -77,6 +96,7 @@ export async function runSignBench(o: SignBenchOptions): Promise<SignBenchResult
       baselineMs,
       baselineExtrapolatedMs,
       speedup: baselineExtrapolatedMs / orelMs,
+      peers,
     };
   } finally {
     await sb.close();
@@ -90,8 +110,76 @@ export function formatSignBench(r: SignBenchResult, o: SignBenchOptions): string
     `artifacts: ${r.artifacts} (sandbox Sigstore, +${o.latencyMs} ms on every request)`,
     `orel: ${s(r.orelMs)} — ${r.certificates} certificate(s), ${r.logEntries} log entries, ${o.concurrency} uploads in flight`,
     `baseline (fresh key + certificate + log entry per artifact, serial): ${s(r.baselineMs)} for ${r.baselineArtifacts} artifacts, extrapolated to ${r.artifacts}: ${s(r.baselineExtrapolatedMs)}`,
-    `speedup: ${r.speedup.toFixed(1)}x (goal ≥ 20x)`,
+    `speedup: ${r.speedup.toFixed(1)}x (goal ≥ 50x)`,
+    ...r.peers.map((p) =>
+      'skipped' in p
+        ? `${p.peer}: skipped (${p.skipped})`
+        : `${p.peer} ${p.version}: ${s(p.ms)} for ${p.artifacts} artifacts, extrapolated to ${r.artifacts}: ${s(p.extrapolatedMs)}; orel is ${(p.extrapolatedMs / r.orelMs).toFixed(1)}x faster`,
+    ),
   ].join('\n');
+}
+
+/** A peer CLI on PATH or in Go's bin directory, or undefined. */
+function locate(name: string): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin')]) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+const run = promisify(execFile);
+
+/**
+ * The peers, against the same sandbox services: the files are written first,
+ * then timed. cosign: one `sign-blob` per file, one after another.
+ * sigstore-python: one `sigstore sign` over all the files (its own parallelism).
+ */
+async function measurePeers(o: SignBenchOptions, sb: RemoteSandbox, dir: string): Promise<SignBenchResult['peers']> {
+  const out: SignBenchResult['peers'] = [];
+  const files = (n: number, tag: string) => {
+    mkdirSync(join(dir, tag), { recursive: true });
+    return Array.from({ length: n }, (_, i) => {
+      const f = join(dir, tag, `artifact-${i}.txt`);
+      writeFileSync(f, `small artifact ${tag} ${i}\n`);
+      return f;
+    });
+  };
+  const signing = join(dir, 'signing.json');
+  const service = (url: string) => [{ url, majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z' }, operator: 'orel sandbox' }];
+  const signingConfig = { mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json', caUrls: service(sb.fulcioUrl), oidcUrls: [], rekorTlogUrls: service(sb.rekorUrl), tsaUrls: [], rekorTlogConfig: { selector: 'ANY' }, tsaConfig: { selector: 'ANY' } };
+  writeFileSync(signing, JSON.stringify(signingConfig));
+  const env = { ...process.env, SIGSTORE_NO_CACHE: '1', TUF_ROOT: join(dir, '.tuf-unused') };
+
+  const cosign = locate('cosign');
+  if (!o.cosign) out.push({ peer: 'cosign sign-blob loop', skipped: '--cosign 0' });
+  else if (!cosign) out.push({ peer: 'cosign sign-blob loop', skipped: 'cosign is not installed' });
+  else {
+    const version = /GitVersion:\s*(\S+)/.exec((await run(cosign, ['version'], { env })).stdout)?.[1] ?? '?';
+    const list = files(o.cosign, 'cosign');
+    const token = join(dir, 'token');
+    const t = performance.now();
+    for (const f of list) {
+      writeFileSync(token, sb.mintToken()); // a release script fetches a token per call too
+      await run(cosign, ['sign-blob', '--identity-token', token, '--signing-config', signing, '--trusted-root', sb.trustedRootPath, '--bundle', `${f}.sigstore.json`, '-y', f], { env });
+    }
+    const ms = performance.now() - t;
+    out.push({ peer: 'cosign sign-blob loop', version, artifacts: list.length, ms, extrapolatedMs: (ms / list.length) * o.artifacts });
+  }
+
+  const sigstore = locate('sigstore');
+  if (!o.sigstorePython) out.push({ peer: 'sigstore-python sign (all files, one process)', skipped: '--sigstore-python 0' });
+  else if (!sigstore) out.push({ peer: 'sigstore-python sign (all files, one process)', skipped: "sigstore-python is not installed (pip install 'sigstore==4.*')" });
+  else {
+    const version = (await run(sigstore, ['--version'], { env })).stdout.trim();
+    const list = files(o.sigstorePython, 'python');
+    const config = join(dir, 'trust_config.json');
+    writeFileSync(config, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json', trustedRoot: sb.trustedRoot, signingConfig }));
+    const t = performance.now();
+    await run(sigstore, ['--trust-config', config, 'sign', '--identity-token', sb.mintToken(), ...list], { env, maxBuffer: 64 << 20 });
+    const ms = performance.now() - t;
+    out.push({ peer: 'sigstore-python sign (all files, one process)', version, artifacts: list.length, ms, extrapolatedMs: (ms / list.length) * o.artifacts });
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -100,7 +188,9 @@ async function main(): Promise<void> {
       artifacts: { type: 'string', default: '1000' },
       baseline: { type: 'string', default: '50' },
       'latency-ms': { type: 'string', default: '50' },
-      concurrency: { type: 'string', default: '32' },
+      concurrency: { type: 'string', default: String(signConcurrency(true)) },
+      cosign: { type: 'string', default: '20' },
+      'sigstore-python': { type: 'string', default: '200' },
     },
   });
   const o: SignBenchOptions = {
@@ -108,6 +198,8 @@ async function main(): Promise<void> {
     baseline: Math.min(Number(values.baseline), Number(values.artifacts)),
     latencyMs: Number(values['latency-ms']),
     concurrency: Number(values.concurrency),
+    cosign: Number(values.cosign),
+    sigstorePython: Number(values['sigstore-python']),
   };
   process.stdout.write(formatSignBench(await runSignBench(o), o) + '\n');
 }

@@ -1,7 +1,7 @@
 import { OrelError, and, byKind, isBuildOutput, not, type Artifact } from '@orel/core';
 import { certificateIdentity, identityProblems } from '@orel/verify';
 import type { Step } from '@orel/pipeline';
-import { publicKeyArtifact, signArtifacts } from '@orel/sign';
+import { publicKeyArtifact, signArtifacts, signConcurrency } from '@orel/sign';
 import { join } from 'node:path';
 import type { ReleaseContext } from '../context.js';
 
@@ -42,7 +42,7 @@ export const signStep: Step<ReleaseContext> = {
       outputs: signing.outputs,
       witnesses: ctx.witnesses,
       workDir: join(ctx.workDir, 'signatures'),
-      concurrency: signing.concurrency,
+      concurrency: signing.concurrency ?? signConcurrency(ctx.witnesses.length > 0),
       journal: ctx.journal,
       onProgress: (done, total) => ctx.reporter.progress('sign', done, total),
     });
