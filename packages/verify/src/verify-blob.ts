@@ -208,32 +208,40 @@ export function checkStatementSubject(name: string, envelope: { payloadType: str
   }
 }
 
+interface Pair {
+  signature: Buffer;
+  certPem: string;
+  certDer: Buffer;
+  cert: X509Certificate;
+  notBefore: Date;
+}
+
+async function readPair(name: string, opts: VerifyBlobOptions): Promise<Pair> {
+  const sigText = (opts.signatureText ?? (await readText(opts.signature!, 'signature'))).trim();
+  const certText = (opts.certificateText ?? (await readText(opts.certificate!, 'certificate'))).trim();
+  const certPem = certText.startsWith('-----BEGIN') ? certText : Buffer.from(certText, 'base64').toString('utf8');
+  try {
+    const certDer = pemUtil.toDER(certPem);
+    return { signature: Buffer.from(sigText, 'base64'), certPem, certDer, cert: X509Certificate.parse(certDer), notBefore: new Date(new NodeX509(certPem).validFrom) };
+  } catch (e) {
+    throw fail(name, `certificate ${opts.certificate ?? ''} is not a PEM certificate (nor base64 of one): ${(e as Error).message}`);
+  }
+}
+
 /**
  * Legacy pair: the certificate must chain to the trusted root's Fulcio CA,
  * carry an SCT, satisfy the identity policy, and the signature must verify
  * over the digest — at a time a transparency log vouches for. That time
  * comes from the pair's Rekor entry (a --rekor-bundle file, or found in the
- * log by the artifact's digest, as cosign does); the pair is then checked as
- * the v0.1 bundle it amounts to. With no entry the signature could have been
- * made by anyone who later got the ephemeral key: refused, unless
- * insecureIgnoreTlog (then checked at the certificate's issuance, with a warning).
+ * log by the artifact's digest, as cosign does), or from an RFC 3161
+ * timestamp; the pair is then checked as the bundle it amounts to. With
+ * neither, anyone who later got the ephemeral key could have made the
+ * signature: refused, unless insecureIgnoreTlog.
  */
 async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptions): Promise<BlobVerification> {
-  const check = identityCheck(opts.policy);
   if (opts.trustedRoot === undefined) throw fail(name, 'a trusted root is needed to verify a certificate', 'pass --trusted-root (default: Sigstore public good)');
-  const sigText = (opts.signatureText ?? (await readText(opts.signature!, 'signature'))).trim();
-  const certText = (opts.certificateText ?? (await readText(opts.certificate!, 'certificate'))).trim();
-  const signature = Buffer.from(sigText, 'base64');
-  const certPem = certText.startsWith('-----BEGIN') ? certText : Buffer.from(certText, 'base64').toString('utf8');
-  let cert: X509Certificate;
-  let notBefore: Date;
-  try {
-    cert = X509Certificate.parse(pemUtil.toDER(certPem));
-    notBefore = new Date(new NodeX509(certPem).validFrom);
-  } catch (e) {
-    throw fail(name, `certificate ${opts.certificate ?? ''} is not a PEM certificate (nor base64 of one): ${(e as Error).message}`);
-  }
-  const certDer = pemUtil.toDER(certPem);
+  const pair = await readPair(name, opts);
+  const { signature, certPem, certDer } = pair;
   let located: RekorEvidence | undefined;
   if (opts.rekorBundle !== undefined) {
     const rekorBundle = parseRekorBundle(opts.rekorBundle, `${name}: the Rekor bundle`);
@@ -266,6 +274,11 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
         : 'pass --rekor-url (or the entry as --rekor-bundle, or an --rfc3161-timestamp), or verify the Sigstore bundle (<file>.sigstore.json); --insecure-ignore-tlog skips this check',
     );
   }
+  return verifyPairUnlogged(name, digest, pair, opts);
+}
+
+/** --insecure-ignore-tlog: chain, SCT, identity and signature, checked at the certificate's issuance, with a warning. */
+function verifyPairUnlogged(name: string, digest: Buffer, { signature, cert, notBefore }: Pair, opts: VerifyBlobOptions): BlobVerification {
   const root = parseTrustedRoot(opts.trustedRoot, `${name}: trusted root`);
   const entity: SignedEntity = {
     signature: {
@@ -275,7 +288,7 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
       verifySignature: (key) => verifyDigestSignature(key, digest, signature, 'sha256'),
     },
     key: { $case: 'certificate', certificate: cert },
-    // --insecure-ignore-tlog: the issuance time stands in for the unknown signing time.
+    // The issuance time stands in for the unknown signing time.
     timestamps: [
       {
         $case: 'transparency-log',
@@ -292,7 +305,7 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
     if (e instanceof VerificationError) throw new OrelError('VERIFY_FAILED', `${name}: ${e.message} (${e.code})`, { cause: e });
     throw fail(name, `signature verification failed: ${(e as Error).message ?? e}`);
   }
-  check(signer.identity ?? {}, { name, policy: opts.policy });
+  identityCheck(opts.policy)(signer.identity ?? {}, { name, policy: opts.policy });
   return {
     signer: 'certificate',
     identity: summary(signer.identity),
