@@ -26,12 +26,15 @@ describe('keyless --nomock against a private Sigstore with Rekor faults', () => 
     sb = await startSandboxSigstore({ dir: stateDir, identity: IDENTITY, issuer: ISSUER });
     entriesBefore = sb.stats().rekorEntries;
     ws = workspace(t as unknown as { after: (fn: () => void) => void }, 'release.yaml');
-    plan = ws.variant('private.yaml', (y) =>
-      y
+    plan = privatePlan(ws);
+  });
+  /** The keyless quickstart against the private instance (its URLs, its trusted root, a token from the environment). */
+  const privatePlan = (w: Workspace, edit = (y: string) => y) =>
+    w.variant('private.yaml', (y) =>
+      edit(y)
         .replace('    type: keyless', `    type: keyless\n    fulcio: ${sb.fulcioUrl}\n    rekor: ${sb.rekorUrl}\n    identityToken: \${env:OREL_E2E_TOKEN}`)
         .replace(`  issuer: ${ISSUER}`, `  issuer: ${ISSUER}\n  trustedRoot: ${sb.trustedRootPath}`),
     );
-  });
   afterEach(() => sb.close());
   const release = () => orel(['release', '--plan', plan, '--nomock', '--json'], { cwd: ws.dir, env: { OREL_E2E_TOKEN: sb.mintToken() } });
   const published = (target: string) => (existsSync(join(ws.dir, 'out', target)) ? readdirSync(join(ws.dir, 'out', target), { recursive: true }) : []);
@@ -69,5 +72,18 @@ describe('keyless --nomock against a private Sigstore with Rekor faults', () => 
     assert.equal(again.status, 0, errorLines(again.stderr) + again.stderr.slice(-2000));
     assert.equal(again.json().verified, true);
     assert.equal(sb.stats().rekorEntries - entriesBefore, 9, 'each artifact logged once');
+  });
+
+  test('post-publish verification proves each .sig + .cert pair by the bundle beside it (no log search); without bundles, by a search of the log', async (t) => {
+    const withBundles = await release();
+    assert.equal(withBundles.status, 0, errorLines(withBundles.stderr) + withBundles.stderr.slice(-2000));
+    assert.equal(sb.stats().rekorReads, 0, 'no Rekor search when every pair has its bundle');
+    const other = workspace(t, 'release.yaml');
+    const pairsOnly = privatePlan(other, (y) => y.replace('outputs: [bundle, sig, cert]', 'outputs: [sig, cert]'));
+    assert.ok(readFileSync(pairsOnly, 'utf8').includes('outputs: [sig, cert]'));
+    const r = await orel(['release', '--plan', pairsOnly, '--nomock', '--json'], { cwd: other.dir, env: { OREL_E2E_TOKEN: sb.mintToken() } });
+    assert.equal(r.status, 0, errorLines(r.stderr) + r.stderr.slice(-2000));
+    assert.equal(r.json().verified, true);
+    assert.ok(sb.stats().rekorReads >= 9, `each pair found in the log (${sb.stats().rekorReads} reads)`);
   });
 });

@@ -44,8 +44,8 @@ export interface SandboxSigstore {
   /** An identity token for the sandbox's Fulcio (registered as a secret). */
   mintToken(claims?: TokenClaims): string;
   setFaults(f: Faults): void;
-  /** Requests that reached each service's handler (faulted ones excluded), and log size. */
-  stats(): { fulcio: number; rekor: number; tsa: number; rekorEntries: number };
+  /** Requests that reached each service's handler (faulted ones excluded), log size, and reads of the log (searches, entries). */
+  stats(): { fulcio: number; rekor: number; tsa: number; rekorEntries: number; rekorReads: number };
   close(): Promise<void>;
 }
 
@@ -64,6 +64,7 @@ type HandlerFn = (body: string) => Promise<{ statusCode: number; response: strin
 export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promise<SandboxSigstore> {
   const faults = new FaultState(opts.faults);
   const counts = { fulcio: 0, rekor: 0, tsa: 0 };
+  let rekorReads = 0;
   const index = new RekorIndex();
   const logFile = join(opts.dir, REKOR_LOG_FILE);
   const tsaQuery = new TimestampQueries();
@@ -96,7 +97,10 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
     }
     const subpath = path.slice(ROUTES[service].length);
     const read = service === 'rekor' ? readLog(index, req.method, subpath, body) : undefined;
-    if (read) return send(res, read.status, 'application/json', read.body);
+    if (read) {
+      rekorReads++;
+      return send(res, read.status, 'application/json', read.body);
+    }
     const handler = handlers[service];
     if (req.method !== 'POST' || !handler || subpath !== expectedPath[service]) return send(res, 404, 'text/plain', 'not found');
     counts[service]++;
@@ -199,7 +203,7 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
         return token;
       },
       setFaults: (f) => faults.set(f),
-      stats: () => ({ ...counts, rekorEntries: index.size }),
+      stats: () => ({ ...counts, rekorEntries: index.size, rekorReads }),
       async close() {
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
