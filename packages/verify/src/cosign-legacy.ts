@@ -4,6 +4,7 @@
 // entry with its signed entry timestamp), so it is read as one and verified
 // by the same code.
 import { createHash, createPublicKey } from 'node:crypto';
+import { pem as pemUtil } from '@sigstore/core';
 
 interface LegacyCosignBundle {
   base64Signature: string;
@@ -19,8 +20,6 @@ export function isLegacyCosignBundle(json: unknown): json is LegacyCosignBundle 
   return !!json && typeof json === 'object' && !('mediaType' in json) && typeof (json as LegacyCosignBundle).base64Signature === 'string';
 }
 
-const pemBody = (pem: string): Buffer => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-
 /** The equivalent Sigstore bundle v0.1 JSON, for the artifact with this sha256. */
 export function legacyToSigstoreBundle(b: LegacyCosignBundle, sha256: Buffer): unknown {
   const pem = b.cert ? Buffer.from(b.cert, 'base64').toString('utf8') : '';
@@ -31,7 +30,7 @@ export function legacyToSigstoreBundle(b: LegacyCosignBundle, sha256: Buffer): u
   return {
     mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
     verificationMaterial: {
-      ...(isCert ? { x509CertificateChain: { certificates: [{ rawBytes: pemBody(pem).toString('base64') }] } } : { publicKey: { hint } }),
+      ...(isCert ? { x509CertificateChain: { certificates: [{ rawBytes: pemUtil.toDER(pem).toString('base64') }] } } : { publicKey: { hint } }),
       tlogEntries: rekor
         ? [
             {

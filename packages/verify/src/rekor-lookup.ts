@@ -5,6 +5,7 @@
 // checked like any bundle's (see verify-blob), so a log that answers with a
 // forged entry gains nothing.
 import { OrelError, mapLimit, withRetry } from '@orel/core';
+import { pem as pemUtil } from '@sigstore/core';
 
 /** Rekor's signed entry, in the form cosign's older bundle file carries it (`rekorBundle`). */
 export interface RekorBundle {
@@ -28,8 +29,6 @@ interface RekorEntry {
 
 /** Candidates fetched per lookup: an artifact signed more often than this is found by its bundle instead. */
 const MAX_CANDIDATES = 64;
-
-const pemBody = (pem: string): Buffer => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
 
 async function rekorJson(url: string, init: RequestInit, rekorUrl: string): Promise<unknown> {
   try {
@@ -61,7 +60,11 @@ export function logsPair(body: string, sha256Hex: string, signature: Buffer, cer
   if (data?.hash?.algorithm !== 'sha256' || String(data.hash.value).toLowerCase() !== sha256Hex) return false;
   if (!Buffer.from(String(sig?.content ?? ''), 'base64').equals(signature)) return false;
   const pem = Buffer.from(String(sig?.publicKey?.content ?? ''), 'base64').toString('utf8');
-  return pemBody(pem).equals(certDer);
+  try {
+    return pemUtil.toDER(pem).equals(certDer);
+  } catch {
+    return false;
+  }
 }
 
 /** The log entry for this pair, or undefined when the log holds none. */

@@ -75,6 +75,12 @@ describe('verifyBlob', () => {
     await assert.rejects(verifyBlob({ ...pair, file: undefined, sha256: '1'.repeat(64), rekorBundle: found!.rekorBundle }), /logs another signature/);
     const publicGood = await loadTrustedRoot('public-good');
     await assert.rejects(verifyBlob({ ...pair, trustedRoot: publicGood.json, rekorBundle: found!.rekorBundle }), (e) => isOrelError(e, 'VERIFY_FAILED'));
+    // The artifact's own bundle holds this very pair: it is the evidence, with no log to search.
+    const ownBundle = JSON.parse(await readFile(`${file}.sigstore.json`, 'utf8'));
+    assert.equal((await verifyBlob({ ...pair, pairBundle: ownBundle })).tlogEntries, 1);
+    await assert.rejects(verifyBlob({ ...pair, pairBundle: ownBundle, policy: { ...policy, identity: 'x@y' } }), (e) => isOrelError(e, 'POLICY'));
+    const otherSignature = { ...ownBundle, messageSignature: { ...ownBundle.messageSignature, signature: Buffer.alloc(70, 1).toString('base64') } };
+    await assert.rejects(verifyBlob({ ...pair, pairBundle: otherSignature }), /no transparency-log entry logs this signature/);
   });
 
   it('refuses a .sig + .cert pair that no log holds (the holder of the ephemeral key could sign anything), unless --insecure-ignore-tlog', async () => {

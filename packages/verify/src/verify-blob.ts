@@ -45,6 +45,8 @@ export interface VerifyBlobOptions {
   rekorUrl?: string;
   /** ...or an RFC 3161 timestamp over the signature (cosign's --rfc3161-timestamp file: {"SignedRFC3161Timestamp": base64}). */
   rfc3161Timestamp?: unknown;
+  /** ...or the artifact's own Sigstore bundle (parsed JSON): when it holds this very signature and certificate, it carries their log entry. */
+  pairBundle?: unknown;
   /** Accept a .sig + .cert pair with no log evidence (cosign's flag; a warning says what was not checked). */
   insecureIgnoreTlog?: boolean;
 }
@@ -242,6 +244,8 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
   if (opts.trustedRoot === undefined) throw fail(name, 'a trusted root is needed to verify a certificate', 'pass --trusted-root (default: Sigstore public good)');
   const pair = await readPair(name, opts);
   const { signature, certPem, certDer } = pair;
+  // The pair is a part of that bundle: verifying the bundle proves it, with no log search.
+  if (opts.pairBundle !== undefined && bundleHolds(opts.pairBundle, pair)) return verifyBundleForDigest(name, opts.pairBundle, { sha256: digest }, opts);
   let located: RekorEvidence | undefined;
   if (opts.rekorBundle !== undefined) {
     const rekorBundle = parseRekorBundle(opts.rekorBundle, `${name}: the Rekor bundle`);
@@ -275,6 +279,14 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
     );
   }
   return verifyPairUnlogged(name, digest, pair, opts);
+}
+
+/** Whether a bundle's message signature and leaf certificate are the pair's own bytes. */
+function bundleHolds(json: unknown, pair: Pair): boolean {
+  const b = json as { verificationMaterial?: { certificate?: { rawBytes?: string }; x509CertificateChain?: { certificates?: { rawBytes?: string }[] } }; messageSignature?: { signature?: string } };
+  const leaf = b?.verificationMaterial?.certificate?.rawBytes ?? b?.verificationMaterial?.x509CertificateChain?.certificates?.[0]?.rawBytes;
+  const signature = b?.messageSignature?.signature;
+  return typeof leaf === 'string' && typeof signature === 'string' && Buffer.from(leaf, 'base64').equals(pair.certDer) && Buffer.from(signature, 'base64').equals(pair.signature);
 }
 
 /** --insecure-ignore-tlog: chain, SCT, identity and signature, checked at the certificate's issuance, with a warning. */

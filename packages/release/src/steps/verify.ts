@@ -53,44 +53,30 @@ async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer,
 }
 
 /**
- * A keyless pair is proved by its log entry. When the release also holds the
- * subject's bundle with this very signature and certificate, that bundle
- * (verified on its own) carries the entry: no log search is needed, and none
- * is made — 2 requests per artifact saved, and it works where the log cannot
- * be searched (Rekor v2).
+ * A keyless pair is proved by its log entry: the subject's own bundle, when
+ * the release holds one with this very signature and certificate (no log
+ * search: 2 requests per artifact saved, and it works where the log cannot
+ * be searched, Rekor v2), else a search of the signer's Rekor.
  */
 async function verifySigCertPair(ctx: ReleaseContext, subject: Artifact, sig: Buffer, cert: Buffer, bundle: Buffer | undefined): Promise<void> {
-  const sha256 = Buffer.from(subject.sha256, 'hex');
-  if (bundle && bundleHoldsPair(bundle, sig, cert)) {
-    await verifyBlob({ name: subject.name, sha256, bundleJson: JSON.parse(bundle.toString('utf8')), trustedRoot: ctx.trust.trustedRoot, policy: verificationPolicy(ctx) });
-    return;
-  }
   await verifyBlob({
     name: subject.name,
-    sha256,
+    sha256: Buffer.from(subject.sha256, 'hex'),
     signatureText: sig.toString('utf8'),
     certificateText: cert.toString('utf8'),
+    pairBundle: bundle ? jsonOrUndefined(bundle) : undefined,
     trustedRoot: ctx.trust.trustedRoot,
     rekorUrl: ctx.trust.rekorUrl,
     policy: verificationPolicy(ctx),
   });
 }
 
-/** Whether a bundle's message signature and leaf certificate are the pair's own bytes. */
-function bundleHoldsPair(bundle: Buffer, sig: Buffer, cert: Buffer): boolean {
+/** A damaged bundle proves nothing (it fails its own check); the pair then stands on the log. */
+function jsonOrUndefined(bytes: Buffer): unknown {
   try {
-    const b = JSON.parse(bundle.toString('utf8'));
-    const leaf: string | undefined = b.verificationMaterial?.certificate?.rawBytes ?? b.verificationMaterial?.x509CertificateChain?.certificates?.[0]?.rawBytes;
-    const certText = cert.toString('utf8').trim();
-    const certPem = certText.startsWith('-----BEGIN') ? certText : Buffer.from(certText, 'base64').toString('utf8');
-    const certDer = Buffer.from(certPem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-    return (
-      typeof leaf === 'string' &&
-      Buffer.from(leaf, 'base64').equals(certDer) &&
-      Buffer.from(String(b.messageSignature?.signature ?? ''), 'base64').equals(Buffer.from(sig.toString('utf8').trim(), 'base64'))
-    );
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
-    return false;
+    return undefined;
   }
 }
 
