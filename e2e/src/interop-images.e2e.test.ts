@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { RegistryClient } from '@orel/oci';
 import { pushImage, pushIndex } from '@orel/oci/testing';
 import { registryMissing, startRegistry, type RunningRegistry } from '@orel/registry';
-import { startSandboxSigstore } from '@orel/sandbox';
+import { signingConfig, startSandboxSigstore } from '@orel/sandbox';
 import { generateKeyPair } from '@orel/sign';
 import { parse } from 'yaml';
 import { errorLines, orel, workspace } from './helpers.js';
-import { cosignLegacyEnv, peer, rootOf, runPeer, sandboxSigningConfig, type Peer } from './peers.js';
+import { cosignLegacyEnv, peer, rootOf, runPeer, type Peer } from './peers.js';
 
 const cosign = peer('cosign');
 const skip = registryMissing() || (typeof cosign === 'string' ? cosign : undefined);
@@ -97,7 +97,7 @@ describe('the reverse direction: what cosign sign attaches, orel verify-image ac
     const env = { COSIGN_PASSWORD: 'interop' };
     assert.equal((await cosignRun(['generate-key-pair'], ws.dir, env)).status, 0);
     // No transparency log here: a signing config without services (cosign 3 wants one for --tlog-upload=false).
-    writeFileSync(join(ws.dir, 'no-services.json'), JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json', caUrls: [], oidcUrls: [], rekorTlogUrls: [], tsaUrls: [], rekorTlogConfig: { selector: 'ANY' }, tsaConfig: { selector: 'ANY' } }));
+    writeFileSync(join(ws.dir, 'no-services.json'), JSON.stringify(signingConfig()));
     const bundled = await pushImage(client, 'cosign/bundled', 'v1');
     const legacy = await pushImage(client, 'cosign/legacy', 'v1');
     const unsigned = await pushImage(client, 'cosign/unsigned', 'v1');
@@ -126,7 +126,7 @@ describe('the reverse direction: what cosign sign attaches, orel verify-image ac
     const sb = await startSandboxSigstore({ dir: join(ws.sandbox, 'sigstore'), identity, issuer });
     t.after(() => sb.close());
     writeFileSync(join(ws.dir, 'token'), sb.mintToken());
-    writeFileSync(join(ws.dir, 'signing.json'), JSON.stringify(sandboxSigningConfig(sb)));
+    writeFileSync(join(ws.dir, 'signing.json'), JSON.stringify(signingConfig(sb)));
     const bundled = await pushImage(client, 'keyless/bundled', 'v1');
     const legacy = await pushImage(client, 'keyless/legacy', 'v1');
     const signed = [

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { startSandboxSigstore, type SandboxSigstore } from '@orel/sandbox';
+import { clientTrustConfig, signingConfig, startSandboxSigstore, type SandboxSigstore } from '@orel/sandbox';
 import { createKeylessSigner, signArtifacts } from '@orel/sign';
 import { parse } from 'yaml';
 import { errorLines, orel, workspace, type Workspace } from './helpers.js';
-import { cosignLegacyEnv, peer, rootOf, runPeer, sandboxSigningConfig, type Peer } from './peers.js';
+import { cosignLegacyEnv, peer, rootOf, runPeer, type Peer } from './peers.js';
 
 const cosign = peer('cosign');
 const sigstore = peer('sigstore');
@@ -71,7 +71,7 @@ describe('the reverse direction: what cosign and sigstore-python sign keyless, o
     const dir = ws.dir;
     writeFileSync(join(dir, 'token'), sb.mintToken());
     writeFileSync(join(dir, 'art.txt'), 'signed by cosign\n');
-    writeFileSync(join(dir, 'signing.json'), JSON.stringify(sandboxSigningConfig(sb)));
+    writeFileSync(join(dir, 'signing.json'), JSON.stringify(signingConfig(sb)));
     // cosign takes a token that is not a signed JWT as a file name: pass the file.
     const bundle = await run(cosign as Peer, ['sign-blob', '--identity-token', join(dir, 'token'), '--signing-config', 'signing.json', '--trusted-root', sb.trustedRootPath, '--bundle', 'art.txt.sigstore.json', '-y', 'art.txt'], dir);
     assert.equal(bundle.status, 0, bundle.out);
@@ -115,12 +115,7 @@ describe('the reverse direction: what cosign and sigstore-python sign keyless, o
     const sb = await sandbox(t, ws, IDENTITY, ISSUER);
     const dir = ws.dir;
     writeFileSync(join(dir, 'art.txt'), 'signed by sigstore-python\n');
-    const config = {
-      mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json',
-      trustedRoot: sb.trustedRoot,
-      signingConfig: sandboxSigningConfig(sb),
-    };
-    writeFileSync(join(dir, 'trust_config.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'trust_config.json'), JSON.stringify(clientTrustConfig(sb.trustedRoot, sb)));
     const signed = await run(sigstore as Peer, ['--trust-config', 'trust_config.json', 'sign', '--identity-token', sb.mintToken(), '--bundle', 'art.txt.sigstore.json', 'art.txt'], dir);
     assert.equal(signed.status, 0, signed.out);
     const verify = (identity = IDENTITY) => orel(['verify-blob', 'art.txt', '--bundle', 'art.txt.sigstore.json', '--certificate-identity', identity, '--certificate-oidc-issuer', ISSUER, '--trusted-root', sb.trustedRootPath], { cwd: dir });

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { clientTrustConfig, signingConfig } from '@orel/sandbox';
 import { errorLines, orel, workspace } from './helpers.js';
 import { peer } from './peers.js';
 
@@ -15,21 +16,8 @@ const sigstore = peer('sigstore');
 
 /** A sigstore-python ClientTrustConfig for the sandbox (its services are never contacted: --offline). */
 function trustConfig(trustedRootFile: string, out: string): string {
-  const service = [{ url: 'http://127.0.0.1:1', majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z' }, operator: 'orel sandbox' }];
-  const config = {
-    mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json',
-    trustedRoot: JSON.parse(readFileSync(trustedRootFile, 'utf8')),
-    signingConfig: {
-      mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json',
-      caUrls: service,
-      oidcUrls: [],
-      rekorTlogUrls: service,
-      tsaUrls: [],
-      rekorTlogConfig: { selector: 'ANY' },
-      tsaConfig: { selector: 'ANY' },
-    },
-  };
-  writeFileSync(out, JSON.stringify(config));
+  const nowhere = 'http://127.0.0.1:1';
+  writeFileSync(out, JSON.stringify(clientTrustConfig(JSON.parse(readFileSync(trustedRootFile, 'utf8')), { fulcioUrl: nowhere, rekorUrl: nowhere })));
   return out;
 }
 
@@ -72,7 +60,7 @@ describe('the reverse direction: what cosign signs, orel verifies', () => {
     cosignRun(['generate-key-pair']);
     writeFileSync(join(dir, 'artifact.bin'), 'released bytes\n');
     // No transparency log here: a signing config without services (--tlog-upload=false needs one in cosign 3).
-    writeFileSync(join(dir, 'no-services.json'), JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json', caUrls: [], oidcUrls: [], rekorTlogUrls: [], tsaUrls: [], rekorTlogConfig: { selector: 'ANY' }, tsaConfig: { selector: 'ANY' } }));
+    writeFileSync(join(dir, 'no-services.json'), JSON.stringify(signingConfig()));
     cosignRun(['sign-blob', '--key', 'cosign.key', '--signing-config', 'no-services.json', '--bundle', 'artifact.bin.sigstore.json', '-y', 'artifact.bin']);
     cosignRun(['sign-blob', '--key', 'cosign.key', '--use-signing-config=false', '--tlog-upload=false', '--new-bundle-format=false', '--bundle', 'artifact.bin.cosign-bundle', '-y', 'artifact.bin']);
     cosignRun(['sign-blob', '--key', 'cosign.key', '--use-signing-config=false', '--tlog-upload=false', '--new-bundle-format=false', '--output-signature', 'artifact.bin.sig', '-y', 'artifact.bin']);

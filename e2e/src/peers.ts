@@ -58,17 +58,3 @@ export function cosignLegacyEnv(dir: string, trustedRootFile: string): Record<st
 
 /** Where the sandbox's Rekor API lives for clients that call it at the host root (cosign's --rekor-url). */
 export const rootOf = (rekorUrl: string): string => rekorUrl.replace(/\/rekor$/, '');
-
-/** A Sigstore signing config (v0.2) naming the sandbox's Fulcio and Rekor, for cosign --signing-config and sigstore-python. */
-export function sandboxSigningConfig(sb: { fulcioUrl: string; rekorUrl: string }): unknown {
-  const service = (url: string) => [{ url, majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z' }, operator: 'orel sandbox' }];
-  return {
-    mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json',
-    caUrls: service(sb.fulcioUrl),
-    oidcUrls: [],
-    rekorTlogUrls: service(sb.rekorUrl),
-    tsaUrls: [],
-    rekorTlogConfig: { selector: 'ANY' },
-    tsaConfig: { selector: 'ANY' },
-  };
-}

@@ -25,8 +25,9 @@ export interface LoopbackServer {
 }
 
 /** An HTTP server on a free port of 127.0.0.1, closed (open connections too) by `close()`. */
-export async function serveLoopback(handler: RequestListener): Promise<LoopbackServer> {
+export async function serveLoopback(handler: RequestListener, opts: { keepAliveMs?: number } = {}): Promise<LoopbackServer> {
   const server = createServer(handler);
+  if (opts.keepAliveMs !== undefined) server.keepAliveTimeout = opts.keepAliveMs;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {

@@ -6,3 +6,4 @@ export type { TokenClaims } from './token.js';
 export { registryBinary, registryMissing, startRegistry, type RunningRegistry } from './registry.js';
 export { serveSandboxLog, REKOR_LOG_FILE } from './rekor-log.js';
 export { buildTufRepo, serveTufRepo, type TufRepo } from './tuf-repo.js';
+export { clientTrustConfig, signingConfig } from './signing-config.js';

@@ -4,18 +4,16 @@
 // Sigstore verifier check the sandbox's bundles. The log persists there too
 // (rekor-log.jsonl), so a later `orel verify` finds a .sig + .cert pair's
 // entry by the artifact's hash, as cosign finds it in the real Rekor.
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { MerkleTree, appendEntry } from './merkle-log.js';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, rekorHandler, tsaHandler } from '@sigstore/mock';
 import { registerSecret, sleep } from '@orel/core';
 import { FaultState, type Faults, type SigstoreService } from './faults.js';
 import { entryKey, RekorIndex, toStoredEntry } from './rekor-store.js';
 import { persistEntry, readLog, REKOR_LOG_FILE, replayLog } from './rekor-log.js';
-import { readBody, send } from './http.js';
+import { readBody, send, serveLoopback } from './http.js';
 import { TimestampQueries } from './timestamp-query.js';
 import { loadOrCreateState, saveState } from './sigstore-state.js';
 import { mintSandboxToken, type TokenClaims } from './token.js';
@@ -70,13 +68,11 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
   const tsaQuery = new TimestampQueries();
   const handlers: Partial<Record<SigstoreService, HandlerFn>> = {};
 
-  const server = createServer((req, res) => {
-    void route(req, res).catch((err) => send(res, 500, 'text/plain', String((err as Error)?.message ?? err)));
-  });
-  server.keepAliveTimeout = 1000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serveLoopback(
+    (req, res) => void route(req, res).catch((err) => send(res, 500, 'text/plain', String((err as Error)?.message ?? err))),
+    { keepAliveMs: 1000 },
+  );
+  const base = server.url;
   const urls = { fulcio: base + ROUTES.fulcio, rekor: base + ROUTES.rekor, tsa: `${base}${ROUTES.tsa}/api/v1/timestamp` };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -204,14 +200,10 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
       },
       setFaults: (f) => faults.set(f),
       stats: () => ({ ...counts, rekorEntries: index.size, rekorReads }),
-      async close() {
-        server.closeAllConnections();
-        await new Promise<void>((r) => server.close(() => r()));
-      },
+      close: () => server.close(),
     };
   } catch (e) {
-    server.closeAllConnections();
-    server.close();
+    await server.close();
     throw e;
   }
 }

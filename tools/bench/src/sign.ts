@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Artifact } from '@orel/core';
+import { clientTrustConfig, signingConfig } from '@orel/sandbox';
 import { startRemoteSandbox, type RemoteSandbox } from './remote-sandbox.js';
 import { createKeylessSigner, createKeylessWitnesses, signArtifacts, signConcurrency } from '@orel/sign';
 import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
@@ -145,9 +146,7 @@ async function measurePeers(o: SignBenchOptions, sb: RemoteSandbox, dir: string)
     });
   };
   const signing = join(dir, 'signing.json');
-  const service = (url: string) => [{ url, majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z' }, operator: 'orel sandbox' }];
-  const signingConfig = { mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json', caUrls: service(sb.fulcioUrl), oidcUrls: [], rekorTlogUrls: service(sb.rekorUrl), tsaUrls: [], rekorTlogConfig: { selector: 'ANY' }, tsaConfig: { selector: 'ANY' } };
-  writeFileSync(signing, JSON.stringify(signingConfig));
+  writeFileSync(signing, JSON.stringify(signingConfig(sb)));
   const env = { ...process.env, SIGSTORE_NO_CACHE: '1', TUF_ROOT: join(dir, '.tuf-unused') };
 
   const cosign = locate('cosign');
@@ -173,7 +172,7 @@ async function measurePeers(o: SignBenchOptions, sb: RemoteSandbox, dir: string)
     const version = (await run(sigstore, ['--version'], { env })).stdout.trim();
     const list = files(o.sigstorePython, 'python');
     const config = join(dir, 'trust_config.json');
-    writeFileSync(config, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json', trustedRoot: sb.trustedRoot, signingConfig }));
+    writeFileSync(config, JSON.stringify(clientTrustConfig(sb.trustedRoot, sb)));
     const t = performance.now();
     await run(sigstore, ['--trust-config', config, 'sign', '--identity-token', sb.mintToken(), ...list], { env, maxBuffer: 64 << 20 });
     const ms = performance.now() - t;
