@@ -30,6 +30,7 @@ if (files.length === 0) {
 const res = spawnSync(
   process.execPath,
   ['--conditions=development', '--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files],
-  { stdio: 'inherit', env: { METADATA_SERVER_DETECTION: 'none', ...process.env } },
+  // OREL_OFFLINE: no test reaches Sigstore's public TUF repository (tests that refresh trust use loopback mirrors and say so).
+  { stdio: 'inherit', env: { METADATA_SERVER_DETECTION: 'none', OREL_OFFLINE: '1', ...process.env } },
 );
 process.exit(res.status ?? 1);

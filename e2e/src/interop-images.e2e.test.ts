@@ -126,7 +126,7 @@ describe('the reverse direction: what cosign sign attaches, orel verify-image ac
     const sb = await startSandboxSigstore({ dir: join(ws.sandbox, 'sigstore'), identity, issuer });
     t.after(() => sb.close());
     writeFileSync(join(ws.dir, 'token'), sb.mintToken());
-    writeFileSync(join(ws.dir, 'signing.json'), JSON.stringify(signingConfig(sb)));
+    writeFileSync(join(ws.dir, 'signing.json'), JSON.stringify(signingConfig({ fulcioUrl: sb.fulcioUrl, rekorUrl: sb.rekorUrl })));
     const bundled = await pushImage(client, 'keyless/bundled', 'v1');
     const legacy = await pushImage(client, 'keyless/legacy', 'v1');
     const signed = [

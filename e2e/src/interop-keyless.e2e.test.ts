@@ -19,6 +19,9 @@ const cosign = peer('cosign');
 const sigstore = peer('sigstore');
 const ATTACKER = 'https://github.com/attacker/x/.github/workflows/r.yml@refs/heads/main';
 
+/** The sandbox's Fulcio and Rekor v1 only (its own signing config also lists Rekor v2 and the TSA, which peers then pick). */
+const v1 = (sb: SandboxSigstore) => ({ fulcioUrl: sb.fulcioUrl, rekorUrl: sb.rekorUrl });
+
 const run = (tool: Peer, args: string[], cwd: string, env: Record<string, string> = {}) => runPeer(tool.path, args, cwd, env);
 
 /** The sandbox Sigstore of a workspace, running (its log persisted from earlier runs). */
@@ -71,7 +74,7 @@ describe('the reverse direction: what cosign and sigstore-python sign keyless, o
     const dir = ws.dir;
     writeFileSync(join(dir, 'token'), sb.mintToken());
     writeFileSync(join(dir, 'art.txt'), 'signed by cosign\n');
-    writeFileSync(join(dir, 'signing.json'), JSON.stringify(signingConfig(sb)));
+    writeFileSync(join(dir, 'signing.json'), JSON.stringify(signingConfig(v1(sb))));
     // cosign takes a token that is not a signed JWT as a file name: pass the file.
     const bundle = await run(cosign as Peer, ['sign-blob', '--identity-token', join(dir, 'token'), '--signing-config', 'signing.json', '--trusted-root', sb.trustedRootPath, '--bundle', 'art.txt.sigstore.json', '-y', 'art.txt'], dir);
     assert.equal(bundle.status, 0, bundle.out);
@@ -115,7 +118,7 @@ describe('the reverse direction: what cosign and sigstore-python sign keyless, o
     const sb = await sandbox(t, ws, IDENTITY, ISSUER);
     const dir = ws.dir;
     writeFileSync(join(dir, 'art.txt'), 'signed by sigstore-python\n');
-    writeFileSync(join(dir, 'trust_config.json'), JSON.stringify(clientTrustConfig(sb.trustedRoot, sb)));
+    writeFileSync(join(dir, 'trust_config.json'), JSON.stringify(clientTrustConfig(sb.trustedRoot, v1(sb))));
     const signed = await run(sigstore as Peer, ['--trust-config', 'trust_config.json', 'sign', '--identity-token', sb.mintToken(), '--bundle', 'art.txt.sigstore.json', 'art.txt'], dir);
     assert.equal(signed.status, 0, signed.out);
     const verify = (identity = IDENTITY) => orel(['verify-blob', 'art.txt', '--bundle', 'art.txt.sigstore.json', '--certificate-identity', identity, '--certificate-oidc-issuer', ISSUER, '--trusted-root', sb.trustedRootPath], { cwd: dir });
@@ -125,4 +128,37 @@ describe('the reverse direction: what cosign and sigstore-python sign keyless, o
     appendFileSync(join(dir, 'art.txt'), 'x');
     assert.notEqual((await verify()).status, 0, 'a tampered file');
   });
+
+  for (const [name, tool] of [
+    ['cosign sign-blob', cosign],
+    ['sigstore-python sign', sigstore],
+  ] as const) {
+    test(`${name} with the sandbox's signing config picks Rekor v2 and the TSA: its bundle (hashedrekord 0.0.2, a timestamp, no integrated time) verifies with orel; another identity and a tampered file do not`, { skip: typeof tool === 'string' ? tool : undefined }, async (t) => {
+      const ws = workspace(t);
+      const sb = await sandbox(t, ws, IDENTITY, ISSUER);
+      const dir = ws.dir;
+      writeFileSync(join(dir, 'art.txt'), `signed by ${name} into Rekor v2\n`);
+      writeFileSync(join(dir, 'token'), sb.mintToken());
+      writeFileSync(join(dir, 'signing.json'), JSON.stringify(sb.signingConfig));
+      writeFileSync(join(dir, 'trust_config.json'), JSON.stringify({ ...clientTrustConfig(sb.trustedRoot, {}), signingConfig: sb.signingConfig }));
+      const args =
+        tool === cosign
+          ? ['sign-blob', '--identity-token', join(dir, 'token'), '--signing-config', 'signing.json', '--trusted-root', sb.trustedRootPath, '--bundle', 'art.txt.sigstore.json', '-y', 'art.txt']
+          : ['--trust-config', 'trust_config.json', 'sign', '--identity-token', sb.mintToken(), '--bundle', 'art.txt.sigstore.json', 'art.txt'];
+      const signed = await run(tool as Peer, args, dir);
+      assert.equal(signed.status, 0, signed.out);
+      assert.equal(sb.stats().rekorV2Entries, 1, 'one Rekor v2 entry');
+      const bundle = JSON.parse(readFileSync(join(dir, 'art.txt.sigstore.json'), 'utf8'));
+      const [entry] = bundle.verificationMaterial.tlogEntries;
+      assert.deepEqual(entry.kindVersion, { kind: 'hashedrekord', version: '0.0.2' });
+      assert.ok(!entry.integratedTime || entry.integratedTime === '0', 'no integrated time');
+      assert.equal(bundle.verificationMaterial.timestampVerificationData.rfc3161Timestamps.length, 1);
+      const verify = (identity = IDENTITY) => orel(['verify-blob', 'art.txt', '--bundle', 'art.txt.sigstore.json', '--certificate-identity', identity, '--certificate-oidc-issuer', ISSUER, '--trusted-root', sb.trustedRootPath], { cwd: dir });
+      const ok = await verify();
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.notEqual((await verify(ATTACKER)).status, 0, 'another identity');
+      appendFileSync(join(dir, 'art.txt'), 'x');
+      assert.notEqual((await verify()).status, 0, 'a tampered file');
+    });
+  }
 });

@@ -15,12 +15,14 @@ import { errorLines, orel, REPO, workspace } from './helpers.js';
 import { notesSkip, runVerifyNotes } from './notes-runner.js';
 
 const checksumsOnly = (y: string) => y.replace('  what: artifacts\n', '  what: checksums\n');
+const rekorV2 = (y: string) => y.replace(/^( {4}type: keyless).*$/m, '$1\n    rekorVersion: 2');
 
 for (const [what, planFile, edit] of [
   ['key-signed', 'release-key.yaml', undefined],
   ['keyless (sandbox Sigstore)', 'release.yaml', undefined],
   ['checksums-only (key)', 'release-key.yaml', checksumsOnly],
   ['checksums-only (keyless)', 'release.yaml', checksumsOnly],
+  ['keyless on Rekor v2 (sandbox rekor-tiles API, TSA timestamps)', 'release.yaml', rekorV2],
 ] as const) {
   describe(`VERIFY.md of a ${what} release, executed verbatim`, () => {
     test('every line passes with the tool it names; cosign warns of nothing deprecated; a tampered file fails', { skip: notesSkip }, async (t) => {

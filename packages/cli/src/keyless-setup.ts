@@ -1,31 +1,72 @@
-// Keyless (Sigstore) signer setup for the composition root: the real
-// services (token from the plan, a file, the environment or ambient CI OIDC),
-// or in mock mode the loopback Sigstore sandbox with a token minted for the
-// identity the plan's verification policy expects.
+// Keyless (Sigstore) signer setup for the composition root. Services come from
+// a signing config (Sigstore's through TUF by default, a private instance's
+// TUF repository, or a file) unless the plan names them; the trusted root
+// likewise. Mock mode runs the same path against the loopback sandbox, whose
+// TUF repository serves its trusted root and signing config, with a token
+// minted for the identity the plan's verification policy expects.
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { registerSecret, type Signer } from '@orel/core';
+import { OrelError, registerSecret, type Signer } from '@orel/core';
 import { resolveSecret, type KeylessSignerSpec, type ResolvedPlan } from '@orel/plan';
 import type { Trust } from '@orel/release';
 import { startSandboxSigstore } from '@orel/sandbox';
-import { createKeylessSigner, createKeylessWitnesses, DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, resolveTokenSource } from '@orel/sign';
-import { loadTrustedRoot } from '@orel/verify';
+import {
+  createKeylessSigner,
+  createKeylessWitnesses,
+  DEFAULT_FULCIO_URL,
+  DEFAULT_REKOR_URL,
+  parseSigningConfig,
+  resolveServices,
+  resolveTokenSource,
+  selectServices,
+  SIGNING_CONFIG_TARGET,
+  type ResolvedServices,
+} from '@orel/sign';
+import { loadTrustedRoot, PUBLIC_GOOD, PUBLIC_GOOD_MIRROR, readTufTarget, TRUSTED_ROOT_TARGET, type TufOptions, type TufRepoSpec } from '@orel/verify';
+import type { SigningConfig } from '@sigstore/protobuf-specs';
 import type { Witness } from '@sigstore/sign';
+import { readJsonFile, tufOptions } from './trust-options.js';
 
 export interface KeylessSetup {
   signer: Signer;
   witnesses: Witness[];
   trust: Trust;
+  /** Where each service came from, for the run's log. */
+  services: ResolvedServices & { from: string };
   close?: () => Promise<void>;
 }
 
 /** Identity and issuer minted into sandbox tokens when the plan names none (verification then needs them too). */
 export const SANDBOX_IDENTITY = 'release@orel.sandbox';
 export const SANDBOX_ISSUER = 'https://oidc.orel.sandbox';
+const PUBLIC_GOOD_SERVICES = { fulcio: DEFAULT_FULCIO_URL, rekor: DEFAULT_REKOR_URL };
 
 /** --identity-token / --identity-token-file: win over the plan's. */
 export interface CliToken {
   token?: string;
   tokenFile?: string;
+}
+
+/** The plan's private TUF repository, paths resolved. */
+export function planTuf(rp: ResolvedPlan): TufRepoSpec | undefined {
+  const tuf = rp.plan.verification?.tuf;
+  return tuf && { mirror: tuf.mirror, root: resolve(rp.dir, tuf.root) };
+}
+
+/** The signing config the signer names, or undefined when the plan names every service (or offline public-good has none cached). */
+async function signingConfigFor(spec: KeylessSignerSpec, rp: ResolvedPlan, opts: TufOptions): Promise<{ config?: SigningConfig; from: string }> {
+  const source = spec.signingConfig ?? PUBLIC_GOOD;
+  const needed = !spec.fulcio || !spec.rekor || (spec.rekorVersion === 2 && !spec.tsa);
+  if (!needed) return { from: `${rp.file} (signers' URLs)` };
+  if (source === 'sandbox') throw new OrelError('USAGE', `signingConfig "sandbox" is mock mode's; --nomock needs "public-good", "tuf" or a file`);
+  if (source === PUBLIC_GOOD || source === 'tuf') {
+    const repo = source === 'tuf' ? planTuf(rp)! : { mirror: PUBLIC_GOOD_MIRROR };
+    const target = await readTufTarget(repo, SIGNING_CONFIG_TARGET, opts);
+    if (!target) return { from: `built-in public-good URLs (no ${SIGNING_CONFIG_TARGET} from ${repo.mirror}${opts.offline ? ' in the offline cache' : ''})` };
+    return { config: parseSigningConfig(JSON.parse(target.text), target.source), from: target.source };
+  }
+  const file = resolve(rp.dir, source);
+  return { config: parseSigningConfig(await readJsonFile(file, 'signing config'), file), from: file };
 }
 
 export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp: ResolvedPlan, sandboxDir?: string, cli: CliToken = {}): Promise<KeylessSetup> {
@@ -36,28 +77,55 @@ export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp
     tokenFile: cli.tokenFile ? resolve(cli.tokenFile) : spec.identityTokenFile ? resolve(rp.dir, spec.identityTokenFile) : undefined,
     gce: 'auto',
   });
-  const signer = await createKeylessSigner({ fulcio: spec.fulcio ?? DEFAULT_FULCIO_URL }, { token: () => source.getToken() });
-  const root = await loadTrustedRoot(rp.plan.verification?.trustedRoot, { baseDir: rp.dir, sandboxDir });
+  const opts = tufOptions();
+  const { config, from } = await signingConfigFor(spec, rp, opts);
+  const services = resolveServices(spec, config, from, PUBLIC_GOOD_SERVICES);
+  // Refused here, before anything is signed: a Rekor v2 without a TSA, a config with no usable service.
+  const witnesses = createKeylessWitnesses({ rekor: services.rekor.url, rekorVersion: services.rekor.version, tsa: services.tsa });
+  const signer = await createKeylessSigner({ fulcio: services.fulcio }, { token: () => source.getToken() });
+  const root = await loadTrustedRoot(rp.plan.verification?.trustedRoot, { baseDir: rp.dir, sandboxDir, tuf: planTuf(rp), tufOptions: opts });
   return {
     signer,
-    witnesses: createKeylessWitnesses({ rekor: spec.rekor, tsa: spec.tsa }),
-    trust: { trustedRoot: root.json, trustedRootPath: root.file, rekorUrl: spec.rekor ?? DEFAULT_REKOR_URL },
+    witnesses,
+    // Rekor v2 has no search API: a .sig + .cert pair is proven by the release's own bundle.
+    trust: { trustedRoot: root.json, trustedRootPath: root.file, trustedRootSource: root.source, rekorUrl: services.rekor.version === 1 ? services.rekor.url : undefined },
+    services: { ...services, from },
   };
 }
 
 export async function sandboxKeylessSetup(spec: KeylessSignerSpec, rp: ResolvedPlan, sandboxDir: string): Promise<KeylessSetup> {
   const policy = rp.plan.verification ?? {};
-  const sb = await startSandboxSigstore({
-    dir: join(sandboxDir, 'sigstore'),
-    identity: policy.identity ?? SANDBOX_IDENTITY,
-    issuer: policy.issuer ?? SANDBOX_ISSUER,
-  });
-  // The ref names no port: what orel writes must not change between runs of one sandbox.
-  const signer = await createKeylessSigner({ fulcio: sb.fulcioUrl, ref: 'keyless (sandbox Fulcio)' }, { token: async () => sb.mintToken() });
-  return {
-    signer,
-    witnesses: createKeylessWitnesses({ rekor: sb.rekorUrl, tsa: spec.tsa ? sb.tsaUrl : undefined }),
-    trust: { trustedRoot: sb.trustedRoot, trustedRootPath: sb.trustedRootPath, rekorUrl: sb.rekorUrl },
-    close: () => sb.close(),
-  };
+  const dir = join(sandboxDir, 'sigstore');
+  const sb = await startSandboxSigstore({ dir, identity: policy.identity ?? SANDBOX_IDENTITY, issuer: policy.issuer ?? SANDBOX_ISSUER });
+  try {
+    // The same path as --nomock: trust and services through TUF, from a cleared cache.
+    const cacheDir = join(dir, 'tuf-cache');
+    await rm(cacheDir, { recursive: true, force: true });
+    const repo = { mirror: sb.tufUrl, root: sb.tufRootPath };
+    const [configTarget, rootTarget] = await Promise.all([readTufTarget(repo, SIGNING_CONFIG_TARGET, { cacheDir }), readTufTarget(repo, TRUSTED_ROOT_TARGET, { cacheDir })]);
+    if (!configTarget || !rootTarget) throw new OrelError('INTERNAL', `the sandbox TUF repository at ${sb.tufUrl} lacks its signing config or trusted root`);
+    const from = `the sandbox's ${SIGNING_CONFIG_TARGET} (TUF)`;
+    const config = parseSigningConfig(JSON.parse(configTarget.text), from);
+    // The plan's URLs name real services; in mock mode only its choices count (Rekor version, whether to timestamp).
+    const offered = selectServices(config, { source: from, maxRekorVersion: spec.rekorVersion });
+    const services = resolveServices({ rekorVersion: spec.rekorVersion, tsa: spec.tsa ? offered.tsa : undefined }, config, from, PUBLIC_GOOD_SERVICES);
+    const witnesses = createKeylessWitnesses({ rekor: services.rekor.url, rekorVersion: services.rekor.version, tsa: services.tsa });
+    // The ref names no port: what orel writes must not change between runs of one sandbox.
+    const signer = await createKeylessSigner({ fulcio: services.fulcio, ref: 'keyless (sandbox Fulcio)' }, { token: async () => sb.mintToken() });
+    return {
+      signer,
+      witnesses,
+      trust: {
+        trustedRoot: JSON.parse(rootTarget.text),
+        trustedRootPath: sb.trustedRootPath,
+        trustedRootSource: `${sb.trustedRootPath} (the sandbox's, through its TUF repository)`,
+        rekorUrl: services.rekor.version === 1 ? services.rekor.url : undefined,
+      },
+      services: { ...services, from },
+      close: () => sb.close(),
+    };
+  } catch (e) {
+    await sb.close();
+    throw e;
+  }
 }

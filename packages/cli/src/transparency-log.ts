@@ -9,7 +9,8 @@ import { startSandboxSigstore } from '@orel/sandbox';
 import { createKeylessWitnesses, DEFAULT_REKOR_URL } from '@orel/sign';
 import { loadTrustedRoot } from '@orel/verify';
 import type { Witness } from '@sigstore/sign';
-import { SANDBOX_IDENTITY, SANDBOX_ISSUER } from './keyless-setup.js';
+import { planTuf, SANDBOX_IDENTITY, SANDBOX_ISSUER } from './keyless-setup.js';
+import { tufOptions } from './trust-options.js';
 
 export interface LogSetup {
   witnesses: Witness[];
@@ -29,7 +30,7 @@ export async function keyTransparencyLog(rp: ResolvedPlan, mode: Mode, sandboxDi
       close: () => sb.close(),
     };
   }
-  const root = await loadTrustedRoot(rp.plan.verification?.trustedRoot, { baseDir: rp.dir });
+  const root = await loadTrustedRoot(rp.plan.verification?.trustedRoot, { baseDir: rp.dir, tuf: planTuf(rp), tufOptions: tufOptions() });
   return {
     witnesses: createKeylessWitnesses({ rekor: signing.rekor ?? DEFAULT_REKOR_URL }),
     trust: { trustedRoot: root.json, trustedRootPath: root.file },

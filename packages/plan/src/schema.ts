@@ -66,9 +66,11 @@ const signerSchema = {
       pin: secret('User PIN.'),
     }, ['uri', 'module']),
     signer('keyless', 'Keyless Sigstore signing (Fulcio certificate, Rekor entry).', {
-      fulcio: str('Fulcio base URL (default: public-good).'),
-      rekor: str('Rekor base URL (default: public-good).'),
-      tsa: str('RFC 3161 timestamp authority URL (optional).'),
+      signingConfig: str('Where the service URLs come from: "public-good" (Sigstore\'s TUF repository; default), "sandbox" (mock mode), a signing_config.v0.2.json file, or "tuf" (the TUF mirror of verification.tuf). fulcio/rekor/tsa below win over it.', { minLength: 1 }),
+      rekorVersion: { enum: [1, 2], description: 'Rekor API version to log with: 1 (default) or 2 (rekor-tiles; needs a timestamp authority, from tsa or the signing config).' },
+      fulcio: str('Fulcio base URL (default: from the signing config).'),
+      rekor: str('Rekor base URL (default: from the signing config).'),
+      tsa: str('RFC 3161 timestamp authority URL (default: from the signing config when rekorVersion is 2).'),
       identityToken: secret('OIDC identity token.'),
       identityTokenFile: str('File holding the OIDC identity token.'),
     }, []),
@@ -216,7 +218,11 @@ export const planSchema = {
         name: str('Workflow name.'),
       }),
       key: str('Key-signed: PEM public key file (default: the signer\'s own key).'),
-      trustedRoot: str('Trusted root for keyless bundles: a file, "public-good" or "sandbox".'),
+      trustedRoot: str('Trusted root for keyless bundles: a file, "public-good" (Sigstore\'s TUF repository) or "sandbox". Wins over tuf.'),
+      tuf: closed('A private Sigstore\'s TUF repository (as cosign initialize --mirror --root): its trusted_root.json and signing_config.v0.2.json.', {
+        mirror: str('The repository URL.', { pattern: '^https?://', 'x-expected': 'an http(s) URL' }),
+        root: str('Its root.json, relative to the plan (trusted on first use).', { minLength: 1 }),
+      }, ['mirror', 'root']),
       requireTlog: bool('Require a transparency-log entry even for key-signed bundles.'),
     }),
     sandbox: closed('Mock mode\'s sandbox.', {

@@ -112,8 +112,16 @@ export function pathProblems(ctx: SourceCtx, plan: Plan): Problem[] {
     }
   }
   for (const [name, spec] of Object.entries(plan.signers ?? {})) {
-    if (spec.type === 'keyless' && spec.fulcio && !v.trustedRoot) {
-      out.push(problem(ctx, ['signers', name, 'fulcio'], `a private Fulcio needs verification.trustedRoot (its trusted_root.json): public-good's root cannot verify its certificates`));
+    if (spec.type !== 'keyless') continue;
+    if (spec.fulcio && !v.trustedRoot && !v.tuf) {
+      out.push(problem(ctx, ['signers', name, 'fulcio'], `a private Fulcio needs verification.trustedRoot (its trusted_root.json) or verification.tuf (its TUF repository): public-good's root cannot verify its certificates`));
+    }
+    const signing = plan.signing;
+    if (spec.rekorVersion === 2 && signing?.signer === name && !signing.outputs.includes('bundle')) {
+      out.push(problem(ctx, ['signing', 'outputs'], `signer "${name}" logs in Rekor v2, which cannot be searched: a .sig + .cert pair alone carries no proof of its log entry; add "bundle" to the outputs`));
+    }
+    if (spec.signingConfig === 'tuf' && !v.tuf) {
+      out.push(problem(ctx, ['signers', name, 'signingConfig'], `"tuf" takes the signing config from verification.tuf, which the plan does not set`));
     }
   }
   return out;

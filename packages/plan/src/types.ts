@@ -118,6 +118,10 @@ export interface Pkcs11SignerSpec {
 
 export interface KeylessSignerSpec {
   type: 'keyless';
+  /** "public-good" (TUF; default), "sandbox", "tuf" (verification.tuf's mirror) or a signing_config.v0.2.json file. */
+  signingConfig?: string;
+  /** Rekor API version: 1 (default) or 2 (needs a TSA). */
+  rekorVersion?: 1 | 2;
   fulcio?: string;
   rekor?: string;
   /** RFC 3161 timestamp authority (optional). */
@@ -216,8 +220,10 @@ export interface VerificationPolicy {
   githubWorkflow?: { repository?: string; ref?: string; trigger?: string; sha?: string; name?: string };
   /** Key-signed: PEM public key file (default: the signer's own key). */
   key?: string;
-  /** Trusted root for keyless bundles: a file, "public-good" (embedded), or "sandbox" (mock). */
+  /** Trusted root for keyless bundles: a file, "public-good" (TUF), or "sandbox" (mock). Wins over tuf. */
   trustedRoot?: string;
+  /** A private Sigstore's TUF repository: mirror URL and its root.json (relative to the plan). */
+  tuf?: { mirror: string; root: string };
   /** Require a transparency-log entry even for key-signed bundles. */
   requireTlog?: boolean;
 }

@@ -16,6 +16,8 @@ export interface Trust {
   trustedRoot?: unknown;
   /** The trusted_root.json file users pass as --trusted-root (undefined: the public-good root, which needs none). */
   trustedRootPath?: string;
+  /** Which root it is and how old, for verification failures ("…/trusted_root.json (3 days old)"). */
+  trustedRootSource?: string;
   /** The Rekor that logged keyless signatures: a .sig + .cert pair's entry is looked up there. */
   rekorUrl?: string;
 }

@@ -38,6 +38,8 @@ export interface VerifyNotesInput {
   trustedRoot?: string;
   /** Key-signed entries were also written to a transparency log (else cosign needs --insecure-ignore-tlog). */
   tlog?: boolean;
+  /** Keyless entries are in Rekor v2, which cannot be searched: a .sig + .cert pair has no log proof of its own (the bundle has it). */
+  rekorV2?: boolean;
 }
 
 const DERIVED = /(\.sig|\.cert|\.sigstore\.json|\.sha256|\.sha512|\.pub)$|^(VERIFY\.md|SHA256SUMS|SHA512SUMS|checksums\.txt)$/;
@@ -84,7 +86,8 @@ export function verifyCommands(i: VerifyNotesInput, file: string): { orel: strin
     out.orel.push(cmd('orel', 'verify-blob', signed, '--bundle', `${signed}.sigstore.json`, ...policy, ...root));
     out.cosign.push(cmd('cosign', 'verify-blob', signed, '--bundle', `${signed}.sigstore.json`, ...policy, ...root, ...noTlog));
   }
-  if (s.outputs.includes('sig') && (s.mode === 'key' || s.outputs.includes('cert'))) {
+  const pairProvable = s.mode === 'key' || !i.rekorV2;
+  if (s.outputs.includes('sig') && (s.mode === 'key' || s.outputs.includes('cert')) && pairProvable) {
     const material = s.mode === 'key' ? policy : ['--certificate', `${signed}.cert`, ...policy];
     out.orel.push(cmd('orel', 'verify-blob', signed, '--signature', `${signed}.sig`, ...material, ...root));
     const legacyOk = !s.outputs.includes('bundle') && (s.mode === 'key' || root.length === 0);
@@ -124,6 +127,9 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
     }
     if (i.trustedRoot) L.push(`- Sigstore trusted root: \`${i.trustedRoot}\``);
     if (s.what === 'checksums') L.push(`- Only \`${sums}\` is signed; each file is verified through its checksum.`);
+    if (i.rekorV2 && s.mode === 'keyless' && s.outputs.includes('sig')) {
+      L.push('- Logged in Rekor v2, which cannot be searched: the `.sig` + `.cert` files carry no proof of their log entry; the `.sigstore.json` bundle does, so verify the bundle.');
+    }
     L.push('');
     if (orel.length) {
       L.push('## With orel', '');

@@ -1,4 +1,5 @@
-export { startSandboxSigstore, SANDBOX_LOG_ORIGIN, TRUSTED_ROOT_FILE } from './sigstore.js';
+export { startSandboxSigstore, SANDBOX_LOG_ORIGIN, SIGNING_CONFIG_FILE, TRUSTED_ROOT_FILE, TUF_ROOT_FILE } from './sigstore.js';
+export { SANDBOX_LOG_V2_ORIGIN } from './rekor-v2.js';
 export type { SandboxSigstore, SandboxSigstoreOptions } from './sigstore.js';
 export type { FaultPlan, Faults, SigstoreService } from './faults.js';
 export { mintSandboxToken } from './token.js';

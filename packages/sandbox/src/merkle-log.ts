@@ -61,6 +61,16 @@ export interface LogKeys {
   host: string;
 }
 
+/**
+ * A signed note over the tree head (C2SP checkpoint): origin line, size, root, any
+ * extension lines; one signature whose 4-byte key hint is the log ID's prefix,
+ * where Sigstore verifiers look for it.
+ */
+export function signCheckpoint(keys: Pick<LogKeys, 'privateKey' | 'host'>, logID: Buffer, origin: string, treeSize: number, rootHash: Buffer, extra: string[] = []): string {
+  const note = [origin, `${treeSize}`, rootHash.toString('base64'), ...extra, ''].join('\n');
+  return [note, `\u2014 ${keys.host} ${Buffer.concat([logID.subarray(0, 4), sign('sha256', Buffer.from(note), keys.privateKey)]).toString('base64')}`, ''].join('\n');
+}
+
 /** A Rekor v1 entry response ({uuid: entry}) for a proposed entry, appended to `tree`. */
 export function appendEntry(tree: MerkleTree, keys: LogKeys, proposed: unknown, now = Date.now()): Record<string, unknown> {
   const body = Buffer.from(stableJson(proposed));
@@ -70,9 +80,7 @@ export function appendEntry(tree: MerkleTree, keys: LogKeys, proposed: unknown, 
   const logID = sha256(keys.publicKeyDer);
   const setPayload = Buffer.from(stableJson({ body: body.toString('base64'), integratedTime, logID: logID.toString('hex'), logIndex }));
   const rootHash = tree.root();
-  const note = [`${keys.host} - 1`, `${treeSize}`, rootHash.toString('base64'), `Timestamp: ${integratedTime * 1_000_000_000}`, ''].join('\n');
-  const hint = logID.subarray(0, 4);
-  const checkpoint = [note, `\u2014 ${keys.host} ${Buffer.concat([hint, sign('sha256', Buffer.from(note), keys.privateKey)]).toString('base64')}`, ''].join('\n');
+  const checkpoint = signCheckpoint(keys, logID, `${keys.host} - 1`, treeSize, rootHash, [`Timestamp: ${integratedTime * 1_000_000_000}`]);
   const uuid = leafHash(body).toString('hex');
   return {
     [uuid]: {

@@ -13,7 +13,7 @@ export interface KeyPair {
 
 export interface SandboxSigstoreState {
   createdAt: string;
-  keys: Record<'fulcio' | 'ctlog' | 'rekor' | 'tsa', KeyPair>;
+  keys: Record<(typeof KEY_NAMES)[number], KeyPair>;
   /** DER certificates issued on first start; absent until then. */
   certs: { fulcioRoot?: Buffer; tsaRoot?: Buffer; tsaSigning?: Buffer };
 }
@@ -26,9 +26,10 @@ interface StoredState {
 }
 
 export const STATE_FILE = 'sigstore-state.json';
-const KEY_NAMES = ['fulcio', 'ctlog', 'rekor', 'tsa'] as const;
+const KEY_NAMES = ['fulcio', 'ctlog', 'rekor', 'tsa', 'rekorV2', 'tuf'] as const;
 
-const newPair = (): KeyPair => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+// TUF metadata is signed with ed25519 (as Sigstore's own repository); the services use P-256.
+const newPair = (name: string): KeyPair => (name === 'tuf' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'prime256v1' }));
 
 function pairFromPem(pem: string): KeyPair {
   const privateKey = createPrivateKey(pem);
@@ -45,16 +46,18 @@ export async function loadOrCreateState(dir: string): Promise<{ state: SandboxSi
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   if (text === undefined) {
-    const keys = Object.fromEntries(KEY_NAMES.map((k) => [k, newPair()])) as SandboxSigstoreState['keys'];
+    const keys = Object.fromEntries(KEY_NAMES.map((k) => [k, newPair(k)])) as SandboxSigstoreState['keys'];
     return { state: { createdAt: new Date().toISOString(), keys, certs: {} }, fresh: true };
   }
   try {
     const stored = JSON.parse(text) as StoredState;
-    const keys = Object.fromEntries(KEY_NAMES.map((k) => [k, pairFromPem(stored.keys[k])])) as SandboxSigstoreState['keys'];
+    // A key added since the sandbox was made (rekorV2) is made now and saved: fresh.
+    const missing = KEY_NAMES.filter((k) => !stored.keys[k]);
+    const keys = Object.fromEntries(KEY_NAMES.map((k) => [k, stored.keys[k] ? pairFromPem(stored.keys[k]) : newPair(k)])) as SandboxSigstoreState['keys'];
     const cert = (k: string) => (stored.certs[k] ? Buffer.from(stored.certs[k], 'base64') : undefined);
     return {
       state: { createdAt: stored.createdAt, keys, certs: { fulcioRoot: cert('fulcioRoot'), tsaRoot: cert('tsaRoot'), tsaSigning: cert('tsaSigning') } },
-      fresh: false,
+      fresh: missing.length > 0,
     };
   } catch (e) {
     throw new OrelError('INTERNAL', `sandbox Sigstore state ${file} is unreadable: ${(e as Error).message}`, {

@@ -1,4 +1,4 @@
-// A local Sigstore for mock mode and tests: Fulcio, Rekor (v1 API) and a TSA
+// A local Sigstore for mock mode and tests: Fulcio, Rekor (v1 and v2 APIs) and a TSA
 // from @sigstore/mock, served over real loopback HTTP so the real clients run
 // unchanged. Keys persist in `dir`, and `dir/trusted_root.json` lets any
 // Sigstore verifier check the sandbox's bundles. The log persists there too
@@ -14,10 +14,13 @@ import { FaultState, type Faults, type SigstoreService } from './faults.js';
 import { entryKey, RekorIndex, toStoredEntry } from './rekor-store.js';
 import { persistEntry, readLog, REKOR_LOG_FILE, replayLog } from './rekor-log.js';
 import { readBody, send, serveLoopback } from './http.js';
+import { REKOR_V2_LOG_FILE, RekorV2Log, SANDBOX_LOG_V2_ORIGIN } from './rekor-v2.js';
 import { TimestampQueries } from './timestamp-query.js';
 import { loadOrCreateState, saveState } from './sigstore-state.js';
 import { mintSandboxToken, type TokenClaims } from './token.js';
 import { buildTrustedRoot } from './trusted-root.js';
+import { signingConfig } from './signing-config.js';
+import { buildTufRepo } from './tuf-repo.js';
 
 export type { FaultPlan, Faults } from './faults.js';
 
@@ -36,24 +39,36 @@ export interface SandboxSigstoreOptions {
 export interface SandboxSigstore {
   fulcioUrl: string;
   rekorUrl: string;
+  /** The same service's Rekor v2 API (rekor-tiles' POST /api/v2/log/entries). */
+  rekorV2Url: string;
   tsaUrl: string;
   trustedRootPath: string;
   trustedRoot: Record<string, unknown>;
+  /** A TUF repository serving trusted_root.json and signing_config.v0.2.json (as Sigstore's CDN), and its root.json. */
+  tufUrl: string;
+  tufRootPath: string;
+  /** signing_config.v0.2.json naming these services (Rekor v1 and v2, the TSA). */
+  signingConfig: Record<string, unknown>;
   /** An identity token for the sandbox's Fulcio (registered as a secret). */
   mintToken(claims?: TokenClaims): string;
   setFaults(f: Faults): void;
   /** Requests that reached each service's handler (faulted ones excluded), log size, and reads of the log (searches, entries). */
-  stats(): { fulcio: number; rekor: number; tsa: number; rekorEntries: number; rekorReads: number };
+  stats(): { fulcio: number; rekor: number; tsa: number; rekorEntries: number; rekorV2Entries: number; rekorReads: number };
   close(): Promise<void>;
 }
 
 export const TRUSTED_ROOT_FILE = 'trusted_root.json';
+export const SIGNING_CONFIG_FILE = 'signing_config.v0.2.json';
+/** The sandbox TUF repository's root.json (what a client is initialised with). */
+export const TUF_ROOT_FILE = 'tuf-root.json';
+const TUF_PREFIX = '/tuf/';
 /** Stable name of the sandbox's Rekor in checkpoints and trusted_root.json (not where it listens). */
 export const SANDBOX_LOG_ORIGIN = 'https://rekor.orel-sandbox.invalid';
 const ROUTES: Record<SigstoreService, string> = { fulcio: '/fulcio', rekor: '/rekor', tsa: '/tsa' };
 const AT_ROOT: [RegExp, string][] = [
   [/^\/api\/v2\/signingCert$/, ROUTES.fulcio],
   [/^\/api\/v1\/(log|index)\//, ROUTES.rekor],
+  [/^\/api\/v2\/log\/entries$/, ROUTES.rekor],
   [/^\/api\/v1\/timestamp$/, ROUTES.tsa],
 ];
 
@@ -67,6 +82,8 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
   const logFile = join(opts.dir, REKOR_LOG_FILE);
   const tsaQuery = new TimestampQueries();
   const handlers: Partial<Record<SigstoreService, HandlerFn>> = {};
+  let v2Log: RekorV2Log | undefined;
+  let tufFiles: Map<string, Buffer> | undefined;
 
   const server = await serveLoopback(
     (req, res) => void route(req, res).catch((err) => send(res, 500, 'text/plain', String((err as Error)?.message ?? err))),
@@ -77,6 +94,10 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const asked = (req.url ?? '/').split('?')[0];
+    if (asked.startsWith(TUF_PREFIX)) {
+      const file = tufFiles?.get(decodeURIComponent(asked.slice(TUF_PREFIX.length)));
+      return file ? send(res, 200, 'application/octet-stream', file) : send(res, 404, 'text/plain', 'not found');
+    }
     // cosign and sigstore-python call each API at the host root, whatever path the service URL has.
     const path = `${AT_ROOT.find(([re]) => re.test(asked))?.[1] ?? ''}${asked}`;
     const service = (Object.keys(ROUTES) as SigstoreService[]).find((s) => path.startsWith(ROUTES[s] + '/'));
@@ -96,6 +117,10 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
     if (read) {
       rekorReads++;
       return send(res, read.status, 'application/json', read.body);
+    }
+    if (service === 'rekor' && req.method === 'POST' && subpath === '/api/v2/log/entries' && v2Log) {
+      counts.rekor++;
+      return rekorV2Post(v2Log, body, res);
     }
     const handler = handlers[service];
     if (req.method !== 'POST' || !handler || subpath !== expectedPath[service]) return send(res, 404, 'text/plain', 'not found');
@@ -139,6 +164,16 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
     return send(res, out.statusCode, out.contentType ?? 'application/json', out.response);
   }
 
+  function rekorV2Post(log: RekorV2Log, body: string, res: ServerResponse): void {
+    let entry: unknown;
+    try {
+      entry = log.append(JSON.parse(body));
+    } catch (e) {
+      return send(res, 400, 'application/json', JSON.stringify({ code: 400, message: `invalid CreateEntryRequest: ${(e as Error).message}` }));
+    }
+    send(res, 201, 'application/json', JSON.stringify(entry));
+  }
+
   const expectedPath: Record<SigstoreService, string> = { fulcio: '/api/v2/signingCert', rekor: '/api/v1/log/entries', tsa: '/api/v1/timestamp' };
 
   try {
@@ -154,6 +189,8 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
     await replayLog(logFile, index, tree);
     const logKeys = { privateKey: state.keys.rekor.privateKey, publicKeyDer: state.keys.rekor.publicKey.export({ format: 'der', type: 'spki' }), host: (tlog as unknown as { host: string }).host };
     (tlog as unknown as { log: (p: unknown) => Promise<unknown> }).log = async (proposed) => appendEntry(tree, logKeys, proposed);
+    v2Log = new RekorV2Log({ privateKey: state.keys.rekorV2.privateKey, publicKeyDer: state.keys.rekorV2.publicKey.export({ format: 'der', type: 'spki' }) }, join(opts.dir, REKOR_V2_LOG_FILE));
+    await v2Log.replay();
     const tsa = (await initializeTSA(state.keys.tsa)) as any;
     // The mock makes new root certificates on every start; put back the persisted ones (same keys, same names).
     if (state.certs.fulcioRoot) ca.root = new ca.root.constructor(state.certs.fulcioRoot);
@@ -182,24 +219,35 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
       fulcioRoot: state.certs.fulcioRoot!,
       ctlogKey: state.keys.ctlog.publicKey,
       rekorKey: state.keys.rekor.publicKey,
+      rekorV2: { url: `https://${SANDBOX_LOG_V2_ORIGIN}`, key: state.keys.rekorV2.publicKey },
       tsaChain: [state.certs.tsaSigning!, state.certs.tsaRoot!],
     });
     const trustedRootPath = join(opts.dir, TRUSTED_ROOT_FILE);
-    await writeFile(trustedRootPath, JSON.stringify(trustedRoot, null, 2) + '\n');
+    const trustedRootBytes = Buffer.from(JSON.stringify(trustedRoot, null, 2) + '\n');
+    await writeFile(trustedRootPath, trustedRootBytes);
+    const config = signingConfig({ fulcioUrl: urls.fulcio, rekorUrl: urls.rekor, rekorV2Url: urls.rekor, tsaUrl: urls.tsa });
+    const tuf = buildTufRepo({ [TRUSTED_ROOT_FILE]: trustedRootBytes, [SIGNING_CONFIG_FILE]: Buffer.from(JSON.stringify(config, null, 2) + '\n') }, undefined, state.keys.tuf);
+    tufFiles = tuf.files;
+    const tufRootPath = join(opts.dir, TUF_ROOT_FILE);
+    await writeFile(tufRootPath, tuf.rootJson);
 
     return {
       fulcioUrl: urls.fulcio,
       rekorUrl: urls.rekor,
+      rekorV2Url: urls.rekor,
       tsaUrl: urls.tsa,
       trustedRootPath,
       trustedRoot,
+      signingConfig: config,
+      tufUrl: base + TUF_PREFIX.slice(0, -1),
+      tufRootPath,
       mintToken(claims?: TokenClaims): string {
         const token = mintSandboxToken(opts.identity, opts.issuer, claims);
         registerSecret(token);
         return token;
       },
       setFaults: (f) => faults.set(f),
-      stats: () => ({ ...counts, rekorEntries: index.size, rekorReads }),
+      stats: () => ({ ...counts, rekorEntries: index.size, rekorV2Entries: (v2Log?.size ?? 1) - 1, rekorReads }),
       close: () => server.close(),
     };
   } catch (e) {

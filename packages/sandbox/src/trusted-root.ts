@@ -14,6 +14,8 @@ export interface SandboxTrustInput {
   fulcioRoot: Buffer;
   ctlogKey: KeyObject;
   rekorKey: KeyObject;
+  /** A Rekor v2 log: the URL whose host is its checkpoint origin, and its key. */
+  rekorV2?: { url: string; key: KeyObject };
   /** TSA signing certificate first, then its root. */
   tsaChain: Buffer[];
 }
@@ -35,7 +37,7 @@ export function buildTrustedRoot(t: SandboxTrustInput): Record<string, unknown> 
   const start = t.validFrom.toISOString();
   return {
     mediaType: TRUSTED_ROOT_MEDIA_TYPE,
-    tlogs: [logEntry(t.rekorUrl, t.rekorKey, start)],
+    tlogs: [logEntry(t.rekorUrl, t.rekorKey, start), ...(t.rekorV2 ? [logEntry(t.rekorV2.url, t.rekorV2.key, start)] : [])],
     certificateAuthorities: [
       {
         subject: { organization: 'sigstore.mock', commonName: 'sigstore' },

@@ -16,18 +16,18 @@ export interface TufRepo {
   files: Map<string, Buffer>;
 }
 
-/** Builds a repository whose targets are `targets` (name → bytes), its metadata valid until `expires`. */
-export function buildTufRepo(targets: Record<string, Buffer>, expires = new Date(Date.now() + 365 * 86_400_000)): TufRepo {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+/** Builds a repository whose targets are `targets` (name → bytes), signed with `key` (ed25519; default a new one), its metadata valid until `expires`. */
+export function buildTufRepo(targets: Record<string, Buffer>, expires = new Date(Date.now() + 365 * 86_400_000), key?: { publicKey: KeyObject; privateKey: KeyObject }): TufRepo {
+  const { publicKey, privateKey } = key ?? generateKeyPairSync('ed25519');
   const raw = (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(-32);
-  const key = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: raw.toString('hex') } };
-  const keyid = createHash('sha256').update(stableJson(key)).digest('hex');
+  const tufKey = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: raw.toString('hex') } };
+  const keyid = createHash('sha256').update(stableJson(tufKey)).digest('hex');
   const common = { spec_version: '1.0.31', version: 1, expires: expires.toISOString().replace(/\.\d{3}Z$/, 'Z') };
   const envelope = (signed: Record<string, unknown>, k: KeyObject = privateKey): Buffer =>
     Buffer.from(JSON.stringify({ signed, signatures: [{ keyid, sig: sign(null, Buffer.from(stableJson(signed)), k).toString('hex') }] }));
   const role = { keyids: [keyid], threshold: 1 };
 
-  const root = envelope({ _type: 'root', ...common, consistent_snapshot: false, keys: { [keyid]: key }, roles: { root: role, targets: role, snapshot: role, timestamp: role } });
+  const root = envelope({ _type: 'root', ...common, consistent_snapshot: false, keys: { [keyid]: tufKey }, roles: { root: role, targets: role, snapshot: role, timestamp: role } });
   const targetsMeta = envelope({
     _type: 'targets',
     ...common,

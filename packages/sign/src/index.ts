@@ -13,6 +13,8 @@ export * from './keyless.js';
 export * from './keyless-witnesses.js';
 export * from './keyless-http.js';
 export * from './rekor-witness.js';
+export * from './rekor-v2-witness.js';
+export * from './signing-config.js';
 export * from './tsa-witness.js';
 export * from './identity.js';
 export { tokenSubject } from './keyless-fulcio.js';

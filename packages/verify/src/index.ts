@@ -8,3 +8,4 @@ export * from './policy.js';
 export * from './trust-roots.js';
 export * from './verify-blob.js';
 export { findRekorEntry, parseRekorBundle, type RekorBundle, type RekorEvidence } from './rekor-lookup.js';
+export * from './tuf-trust.js';

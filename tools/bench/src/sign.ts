@@ -146,7 +146,7 @@ async function measurePeers(o: SignBenchOptions, sb: RemoteSandbox, dir: string)
     });
   };
   const signing = join(dir, 'signing.json');
-  writeFileSync(signing, JSON.stringify(signingConfig(sb)));
+  writeFileSync(signing, JSON.stringify(signingConfig({ fulcioUrl: sb.fulcioUrl, rekorUrl: sb.rekorUrl })));
   const env = { ...process.env, SIGSTORE_NO_CACHE: '1', TUF_ROOT: join(dir, '.tuf-unused') };
 
   const cosign = locate('cosign');
@@ -172,7 +172,7 @@ async function measurePeers(o: SignBenchOptions, sb: RemoteSandbox, dir: string)
     const version = (await run(sigstore, ['--version'], { env })).stdout.trim();
     const list = files(o.sigstorePython, 'python');
     const config = join(dir, 'trust_config.json');
-    writeFileSync(config, JSON.stringify(clientTrustConfig(sb.trustedRoot, sb)));
+    writeFileSync(config, JSON.stringify(clientTrustConfig(sb.trustedRoot, { fulcioUrl: sb.fulcioUrl, rekorUrl: sb.rekorUrl })));
     const t = performance.now();
     await run(sigstore, ['--trust-config', config, 'sign', '--identity-token', sb.mintToken(), ...list], { env, maxBuffer: 64 << 20 });
     const ms = performance.now() - t;

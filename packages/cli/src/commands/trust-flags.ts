@@ -5,9 +5,10 @@ import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { OrelError } from '@orel/core';
+import { isOrelError, OrelError } from '@orel/core';
 import type { VerificationPolicy } from '@orel/plan';
-import { SANDBOX, loadTrustedRoot } from '@orel/verify';
+import { SANDBOX, loadTrustedRoot, type LoadedTrustedRoot } from '@orel/verify';
+import { tufOptions } from '../trust-options.js';
 
 export interface TrustFlags {
   key?: string;
@@ -38,7 +39,7 @@ export function addTrustOptions(cmd: Command, what: string): Command {
     .option('--certificate-github-workflow-name <name>', 'keyless: the GitHub workflow name')
     .option('--certificate-github-workflow-repository <owner/repo>', 'keyless: the GitHub workflow repository')
     .option('--certificate-github-workflow-ref <ref>', 'keyless: the GitHub workflow ref (refs/tags/v1.2.0)')
-    .option('--trusted-root <file>', 'trusted_root.json, "public-good" (default, embedded; no network) or "sandbox" (mock mode)');
+    .option('--trusted-root <file>', 'trusted_root.json, "public-good" (default: Sigstore\'s TUF repository, cached; OREL_OFFLINE=1 or --offline: the cache or embedded seed) or "sandbox" (mock mode)');
 }
 
 /**
@@ -86,7 +87,13 @@ export async function readKeyFlag(f: TrustFlags): Promise<string | undefined> {
   return pem;
 }
 
-/** The trusted root the flags name (public-good when none). */
-export function trustedRootFrom(f: TrustFlags): ReturnType<typeof loadTrustedRoot> {
-  return loadTrustedRoot(f.trustedRoot, { sandboxDir: f.trustedRoot === SANDBOX ? resolve(f.sandbox ?? '.orel/sandbox') : undefined });
+/** The trusted root the flags name (public-good through TUF when none; offline: its cache or the embedded seed). */
+export function trustedRootFrom(f: TrustFlags, offline = false): ReturnType<typeof loadTrustedRoot> {
+  return loadTrustedRoot(f.trustedRoot, { sandboxDir: f.trustedRoot === SANDBOX ? resolve(f.sandbox ?? '.orel/sandbox') : undefined, tufOptions: tufOptions(offline) });
+}
+
+/** A verification failure says which trusted root it was checked against, and how old that is. */
+export function namingRoot(e: unknown, root: LoadedTrustedRoot | undefined): unknown {
+  if (!root || !isOrelError(e, 'VERIFY_FAILED') || e.message.includes('trusted root:')) return e;
+  return new OrelError('VERIFY_FAILED', `${e.message} (trusted root: ${root.source})`, { hint: e.hint, details: e.details, cause: e.cause });
 }

@@ -8,10 +8,10 @@ import { RemoteInputs } from './remote-input.js';
 import { DEFAULT_REKOR_URL } from '@orel/sign';
 import { SANDBOX_LOG_ORIGIN, serveSandboxLog } from '@orel/sandbox';
 import { verifyBlob, type LoadedTrustedRoot } from '@orel/verify';
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { printError } from '../output.js';
-import { addTrustOptions, policyFrom, readKeyFlag, trustedRootFrom, type TrustFlags } from './trust-flags.js';
+import { addTrustOptions, namingRoot, policyFrom, readKeyFlag, trustedRootFrom, type TrustFlags } from './trust-flags.js';
+import { readJsonFile } from '../trust-options.js';
 
 interface VerifyBlobFlags extends TrustFlags {
   bundle?: string;
@@ -42,12 +42,13 @@ async function rekorFor(f: VerifyBlobFlags, root: LoadedTrustedRoot | undefined)
 export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promise<number> {
   const remote = new RemoteInputs();
   let rekor: Awaited<ReturnType<typeof rekorFor>> = {};
+  let root: LoadedTrustedRoot | undefined;
   try {
     if (!f.bundle && !f.signature) throw new OrelError('USAGE', 'give --bundle <file.sigstore.json>, or --signature <file.sig> with --certificate <file.cert> or --key <cosign.pub>');
     if (f.signature && !f.certificate && !f.key) throw new OrelError('USAGE', '--signature needs --certificate (keyless) or --key (key-signed)');
     const keyless = !f.key;
     // The root is only needed (and only read) when a certificate or log entry must be checked.
-    const root = keyless || f.bundle ? await trustedRootFrom(f) : undefined;
+    root = keyless || f.bundle ? await trustedRootFrom(f, f.offline) : undefined;
     const publicKeyPem = await readKeyFlag(f);
     // The digest form (cosign, the conformance protocol): sha256:<hex> instead of a file.
     const digest = /^sha256:[0-9a-f]{64}$/.test(file) && !existsSync(file) ? file : undefined;
@@ -62,8 +63,8 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
       trustedRoot: root?.json,
       policy: policyFrom(f),
       rekorUrl: rekor.url,
-      rekorBundle: f.rekorBundle ? await readJsonFile(await remote.local(f.rekorBundle), '--rekor-bundle') : undefined,
-      rfc3161Timestamp: f.rfc3161Timestamp ? await readJsonFile(await remote.local(f.rfc3161Timestamp), '--rfc3161-timestamp') : undefined,
+      rekorBundle: f.rekorBundle ? await readJsonFile((await remote.local(f.rekorBundle))!, '--rekor-bundle') : undefined,
+      rfc3161Timestamp: f.rfc3161Timestamp ? await readJsonFile((await remote.local(f.rfc3161Timestamp))!, '--rfc3161-timestamp') : undefined,
       insecureIgnoreTlog: f.insecureIgnoreTlog,
     });
     if (f.json) process.stdout.write(JSON.stringify({ verified: true, file, trustedRoot: root?.source, ...res }, null, 2) + '\n');
@@ -81,19 +82,10 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
     }
     return 0;
   } catch (e) {
-    return printError(e);
+    return printError(namingRoot(e, root));
   } finally {
     await rekor.close?.();
     await remote.close();
-  }
-}
-
-async function readJsonFile(path: string | undefined, flag: string): Promise<unknown> {
-  const text = await readFile(path!, 'utf8').catch((e: Error) => Promise.reject(new OrelError('USAGE', `cannot read ${flag} ${path}: ${e.message}`)));
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new OrelError('USAGE', `${flag} ${path} is not JSON: ${(e as Error).message}`);
   }
 }
 
@@ -108,7 +100,7 @@ export function register(program: Command, run?: (f: () => Promise<number>) => P
     .option('--rekor-url <url>', "with --certificate: the Rekor to find the pair's log entry in (default: the trusted root's log)")
     .option('--rekor-bundle <file>', "with --certificate: the pair's Rekor entry as a file (<file>.rekor), instead of searching the log")
     .option('--rfc3161-timestamp <file>', 'with --certificate: an RFC 3161 timestamp over the signature (cosign\'s JSON file), instead of a log entry')
-    .option('--offline', 'never contact a transparency log (a .sig + .cert pair then needs --rekor-bundle)')
+    .option('--offline', 'no network: never contact a transparency log (a .sig + .cert pair then needs --rekor-bundle), and read the public-good trusted root from the TUF cache or the embedded seed')
     .option('--insecure-ignore-tlog', 'accept a .sig + .cert pair without a transparency-log entry (not recommended: prints a warning)');
   addTrustOptions(cmd, 'files').action(async (file: string, _o, cmd: Command) => {
       const f = cmd.optsWithGlobals() as VerifyBlobFlags;

@@ -131,7 +131,8 @@ export async function verifyTarget(ctx: ReleaseContext, target: string): Promise
   for (const s of (await p.strays?.()) ?? []) failed.push(`${target}: ${s} is not part of the release (a leftover of an unfinished write)`);
   if (failed.length) {
     ctx.report.verified = false;
-    throw new OrelError('VERIFY_FAILED', `${failed.length} problem(s) verifying target ${target} (${p.url})`, { details: failed.sort() });
+    const root = ctx.trust.trustedRootSource ? `; trusted root: ${ctx.trust.trustedRootSource}` : '';
+    throw new OrelError('VERIFY_FAILED', `${failed.length} problem(s) verifying target ${target} (${p.url})${root}`, { details: failed.sort() });
   }
   ctx.run.verifiedTargets.add(target);
   return items.length;
