@@ -19,7 +19,7 @@ const cosign = peer('cosign');
 const sigstore = peer('sigstore');
 const ATTACKER = 'https://github.com/attacker/x/.github/workflows/r.yml@refs/heads/main';
 
-/** The sandbox's Fulcio and Rekor v1 only (its own signing config also lists Rekor v2 and the TSA, which peers then pick). */
+/** The sandbox's Fulcio and Rekor v1 only (its signing configs also list the TSA, and the Rekor v2 one its v2 log, which peers then use). */
 const v1 = (sb: SandboxSigstore) => ({ fulcioUrl: sb.fulcioUrl, rekorUrl: sb.rekorUrl });
 
 const run = (tool: Peer, args: string[], cwd: string, env: Record<string, string> = {}) => runPeer(tool.path, args, cwd, env);
@@ -139,8 +139,8 @@ describe('the reverse direction: what cosign and sigstore-python sign keyless, o
       const dir = ws.dir;
       writeFileSync(join(dir, 'art.txt'), `signed by ${name} into Rekor v2\n`);
       writeFileSync(join(dir, 'token'), sb.mintToken());
-      writeFileSync(join(dir, 'signing.json'), JSON.stringify(sb.signingConfig));
-      writeFileSync(join(dir, 'trust_config.json'), JSON.stringify({ ...clientTrustConfig(sb.trustedRoot, {}), signingConfig: sb.signingConfig }));
+      writeFileSync(join(dir, 'signing.json'), JSON.stringify(sb.signingConfigRekorV2));
+      writeFileSync(join(dir, 'trust_config.json'), JSON.stringify({ ...clientTrustConfig(sb.trustedRoot, {}), signingConfig: sb.signingConfigRekorV2 }));
       const args =
         tool === cosign
           ? ['sign-blob', '--identity-token', join(dir, 'token'), '--signing-config', 'signing.json', '--trusted-root', sb.trustedRootPath, '--bundle', 'art.txt.sigstore.json', '-y', 'art.txt']

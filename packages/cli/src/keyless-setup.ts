@@ -18,7 +18,7 @@ import {
   parseSigningConfig,
   resolveServices,
   resolveTokenSource,
-  selectServices,
+  SIGNING_CONFIG_REKOR_V2_TARGET,
   SIGNING_CONFIG_TARGET,
   type ResolvedServices,
 } from '@orel/sign';
@@ -61,12 +61,27 @@ async function signingConfigFor(spec: KeylessSignerSpec, rp: ResolvedPlan, opts:
   if (source === 'sandbox') throw new OrelError('USAGE', `signingConfig "sandbox" is mock mode's; --nomock needs "public-good", "tuf" or a file`);
   if (source === PUBLIC_GOOD || source === 'tuf') {
     const repo = source === 'tuf' ? planTuf(rp)! : { mirror: PUBLIC_GOOD_MIRROR };
-    const target = await readTufTarget(repo, SIGNING_CONFIG_TARGET, opts);
+    // rekorVersion 2 takes Sigstore's Rekor v2 signing config (a superset of the default), else the default.
+    const target = (spec.rekorVersion === 2 ? await readTufTarget(repo, SIGNING_CONFIG_REKOR_V2_TARGET, opts) : undefined) ?? (await readTufTarget(repo, SIGNING_CONFIG_TARGET, opts));
     if (!target) return { from: `built-in public-good URLs (no ${SIGNING_CONFIG_TARGET} from ${repo.mirror}${opts.offline ? ' in the offline cache' : ''})` };
     return { config: parseSigningConfig(JSON.parse(target.text), target.source), from: target.source };
   }
   const file = resolve(rp.dir, source);
   return { config: parseSigningConfig(await readJsonFile(file, 'signing config'), file), from: file };
+}
+
+/**
+ * Rekor v2 cannot be searched: a .sig + .cert pair is proven only by the
+ * bundle holding its entry. Refused before anything is signed when the
+ * release would publish pairs without bundles (the plan check catches
+ * rekorVersion: 2; this, a signing config that picks v2).
+ */
+function refuseUnprovablePairs(rp: ResolvedPlan, services: ResolvedServices, from: string): void {
+  const outputs = rp.plan.signing?.outputs ?? [];
+  if (services.rekor.version !== 2 || outputs.includes('bundle') || !outputs.includes('sig')) return;
+  throw new OrelError('USAGE', `${from} chose Rekor v2 (${services.rekor.url}), which cannot be searched: the .sig + .cert pairs this plan publishes without bundles would carry no proof of their log entries`, {
+    hint: `add "bundle" to signing.outputs in ${rp.file}, or set rekorVersion: 1 on the signer`,
+  });
 }
 
 export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp: ResolvedPlan, sandboxDir?: string, cli: CliToken = {}): Promise<KeylessSetup> {
@@ -80,6 +95,7 @@ export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp
   const opts = tufOptions();
   const { config, from } = await signingConfigFor(spec, rp, opts);
   const services = resolveServices(spec, config, from, PUBLIC_GOOD_SERVICES);
+  refuseUnprovablePairs(rp, services, from);
   // Refused here, before anything is signed: a Rekor v2 without a TSA, a config with no usable service.
   const witnesses = createKeylessWitnesses({ rekor: services.rekor.url, rekorVersion: services.rekor.version, tsa: services.tsa });
   const signer = await createKeylessSigner({ fulcio: services.fulcio }, { token: () => source.getToken() });
@@ -88,7 +104,13 @@ export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp
     signer,
     witnesses,
     // Rekor v2 has no search API: a .sig + .cert pair is proven by the release's own bundle.
-    trust: { trustedRoot: root.json, trustedRootPath: root.file, trustedRootSource: root.source, rekorUrl: services.rekor.version === 1 ? services.rekor.url : undefined },
+    trust: {
+      trustedRoot: root.json,
+      trustedRootPath: root.file,
+      trustedRootSource: root.source,
+      rekorUrl: services.rekor.version === 1 ? services.rekor.url : undefined,
+      rekorVersion: services.rekor.version,
+    },
     services: { ...services, from },
   };
 }
@@ -102,13 +124,14 @@ export async function sandboxKeylessSetup(spec: KeylessSignerSpec, rp: ResolvedP
     const cacheDir = join(dir, 'tuf-cache');
     await rm(cacheDir, { recursive: true, force: true });
     const repo = { mirror: sb.tufUrl, root: sb.tufRootPath };
-    const [configTarget, rootTarget] = await Promise.all([readTufTarget(repo, SIGNING_CONFIG_TARGET, { cacheDir }), readTufTarget(repo, TRUSTED_ROOT_TARGET, { cacheDir })]);
+    const configName = spec.rekorVersion === 2 ? SIGNING_CONFIG_REKOR_V2_TARGET : SIGNING_CONFIG_TARGET;
+    const [configTarget, rootTarget] = await Promise.all([readTufTarget(repo, configName, { cacheDir }), readTufTarget(repo, TRUSTED_ROOT_TARGET, { cacheDir })]);
     if (!configTarget || !rootTarget) throw new OrelError('INTERNAL', `the sandbox TUF repository at ${sb.tufUrl} lacks its signing config or trusted root`);
-    const from = `the sandbox's ${SIGNING_CONFIG_TARGET} (TUF)`;
+    const from = `the sandbox's ${configName} (TUF)`;
     const config = parseSigningConfig(JSON.parse(configTarget.text), from);
-    // The plan's URLs name real services; in mock mode only its choices count (Rekor version, whether to timestamp).
-    const offered = selectServices(config, { source: from, maxRekorVersion: spec.rekorVersion });
-    const services = resolveServices({ rekorVersion: spec.rekorVersion, tsa: spec.tsa ? offered.tsa : undefined }, config, from, PUBLIC_GOOD_SERVICES);
+    // The plan's URLs name real services; in mock mode only its choice of Rekor version counts.
+    const services = resolveServices({ rekorVersion: spec.rekorVersion }, config, from, PUBLIC_GOOD_SERVICES);
+    refuseUnprovablePairs(rp, services, from);
     const witnesses = createKeylessWitnesses({ rekor: services.rekor.url, rekorVersion: services.rekor.version, tsa: services.tsa });
     // The ref names no port: what orel writes must not change between runs of one sandbox.
     const signer = await createKeylessSigner({ fulcio: services.fulcio, ref: 'keyless (sandbox Fulcio)' }, { token: async () => sb.mintToken() });
@@ -120,6 +143,7 @@ export async function sandboxKeylessSetup(spec: KeylessSignerSpec, rp: ResolvedP
         trustedRootPath: sb.trustedRootPath,
         trustedRootSource: `${sb.trustedRootPath} (the sandbox's, through its TUF repository)`,
         rekorUrl: services.rekor.version === 1 ? services.rekor.url : undefined,
+        rekorVersion: services.rekor.version,
       },
       services: { ...services, from },
       close: () => sb.close(),

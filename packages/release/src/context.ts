@@ -18,8 +18,10 @@ export interface Trust {
   trustedRootPath?: string;
   /** Which root it is and how old, for verification failures ("…/trusted_root.json (3 days old)"). */
   trustedRootSource?: string;
-  /** The Rekor that logged keyless signatures: a .sig + .cert pair's entry is looked up there. */
+  /** The Rekor v1 that logged keyless signatures: a .sig + .cert pair's entry is looked up there. */
   rekorUrl?: string;
+  /** The Rekor API version signatures were logged with: 2 cannot be searched, so a pair is proven only by its bundle. */
+  rekorVersion?: 1 | 2;
 }
 
 export interface PublishedRef {

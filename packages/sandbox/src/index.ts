@@ -1,4 +1,4 @@
-export { startSandboxSigstore, SANDBOX_LOG_ORIGIN, SIGNING_CONFIG_FILE, TRUSTED_ROOT_FILE, TUF_ROOT_FILE } from './sigstore.js';
+export { startSandboxSigstore, SANDBOX_LOG_ORIGIN, SIGNING_CONFIG_FILE, SIGNING_CONFIG_REKOR_V2_FILE, TRUSTED_ROOT_FILE, TUF_ROOT_FILE } from './sigstore.js';
 export { SANDBOX_LOG_V2_ORIGIN } from './rekor-v2.js';
 export type { SandboxSigstore, SandboxSigstoreOptions } from './sigstore.js';
 export type { FaultPlan, Faults, SigstoreService } from './faults.js';
@@ -8,3 +8,5 @@ export { registryBinary, registryMissing, startRegistry, type RunningRegistry } 
 export { serveSandboxLog, REKOR_LOG_FILE } from './rekor-log.js';
 export { buildTufRepo, serveTufRepo, type TufRepo } from './tuf-repo.js';
 export { clientTrustConfig, signingConfig } from './signing-config.js';
+export { freePort, startDaemon, type Daemon, type DaemonOptions } from './daemon.js';
+export { buildTrustedRoot, type TrustInput, type LogKey } from './trusted-root.js';

@@ -2,13 +2,12 @@
 // (distribution 2.8) on a free loopback port with filesystem storage.
 // CI installs the Debian package `docker-registry`; tests call
 // registryMissing() and skip with its message when the binary is absent.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, startDaemon } from './daemon.js';
 
 const CANDIDATES = ['/usr/bin/docker-registry', '/usr/local/bin/docker-registry', '/usr/bin/registry'];
 
@@ -34,17 +33,6 @@ export interface RunningRegistry {
   /** Storage root, for tests that look at what landed on disk. */
   dir: string;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function ping(url: string): Promise<number> {
@@ -87,30 +75,15 @@ export async function startRegistry(opts: { timeoutMs?: number; dir?: string } =
   const configFile = join(dir, 'config.yml');
   await writeFile(configFile, configYaml(port, join(dir, 'storage')));
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(bin, ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr = (stderr + String(d)).slice(-4000);
-  });
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  const close = async (): Promise<void> => {
-    if (!exited) {
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
-      if (!exited) child.kill('SIGKILL');
-    }
+  try {
+    const daemon = await startDaemon({ name: 'docker-registry', bin, args: ['serve', configFile], ready: async () => (await ping(url)) === 200, timeoutMs: opts.timeoutMs });
+    const close = async (): Promise<void> => {
+      await daemon.close();
+      if (!opts.dir) await rm(dir, { recursive: true, force: true });
+    };
+    return { host: `127.0.0.1:${port}`, url, dir, close };
+  } catch (e) {
     if (!opts.dir) await rm(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
-  while (Date.now() < deadline) {
-    if (exited) break;
-    if ((await ping(url)) === 200) return { host: `127.0.0.1:${port}`, url, dir, close };
-    await new Promise((r) => setTimeout(r, 50));
+    throw e;
   }
-  await close();
-  throw new Error(`docker-registry did not answer on ${url}/v2/: ${stderr.trim() || 'no output'}`);
 }

@@ -6,7 +6,7 @@
 export interface SandboxServiceUrls {
   fulcioUrl?: string;
   rekorUrl?: string;
-  /** A Rekor v2 API (listed with majorApiVersion 2: clients that speak v2 pick it). */
+  /** A Rekor v2 API (listed with majorApiVersion 2: clients that speak v2 pick it; Sigstore lists it only in signing_config_rekor_v2). */
   rekorV2Url?: string;
   tsaUrl?: string;
 }

@@ -47,8 +47,10 @@ export interface SandboxSigstore {
   /** A TUF repository serving trusted_root.json and signing_config.v0.2.json (as Sigstore's CDN), and its root.json. */
   tufUrl: string;
   tufRootPath: string;
-  /** signing_config.v0.2.json naming these services (Rekor v1 and v2, the TSA). */
+  /** signing_config.v0.2.json naming these services (Fulcio, Rekor v1, the TSA), as Sigstore's default. */
   signingConfig: Record<string, unknown>;
+  /** signing_config_rekor_v2.v0.2.json: the same plus the Rekor v2 API, as Sigstore's opt-in superset. */
+  signingConfigRekorV2: Record<string, unknown>;
   /** An identity token for the sandbox's Fulcio (registered as a secret). */
   mintToken(claims?: TokenClaims): string;
   setFaults(f: Faults): void;
@@ -59,6 +61,7 @@ export interface SandboxSigstore {
 
 export const TRUSTED_ROOT_FILE = 'trusted_root.json';
 export const SIGNING_CONFIG_FILE = 'signing_config.v0.2.json';
+export const SIGNING_CONFIG_REKOR_V2_FILE = 'signing_config_rekor_v2.v0.2.json';
 /** The sandbox TUF repository's root.json (what a client is initialised with). */
 export const TUF_ROOT_FILE = 'tuf-root.json';
 const TUF_PREFIX = '/tuf/';
@@ -214,19 +217,27 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
     const trustedRoot = buildTrustedRoot({
       validFrom: new Date(Math.floor(Date.parse(state.createdAt) / 60_000) * 60_000 - 60_000),
       fulcioUrl: urls.fulcio,
-      rekorUrl: SANDBOX_LOG_ORIGIN,
-      tsaUrl: urls.tsa,
-      fulcioRoot: state.certs.fulcioRoot!,
-      ctlogKey: state.keys.ctlog.publicKey,
-      rekorKey: state.keys.rekor.publicKey,
-      rekorV2: { url: `https://${SANDBOX_LOG_V2_ORIGIN}`, key: state.keys.rekorV2.publicKey },
-      tsaChain: [state.certs.tsaSigning!, state.certs.tsaRoot!],
+      fulcioChain: [state.certs.fulcioRoot!],
+      // The mock's CT log id is the SHA-256 of its SPKI, as every log's here.
+      ctlog: { url: `${urls.fulcio}/ct`, key: state.keys.ctlog.publicKey },
+      tlogs: [
+        { url: SANDBOX_LOG_ORIGIN, key: state.keys.rekor.publicKey },
+        { url: `https://${SANDBOX_LOG_V2_ORIGIN}`, key: state.keys.rekorV2.publicKey },
+      ],
+      tsa: { url: urls.tsa, chain: [state.certs.tsaSigning!, state.certs.tsaRoot!] },
     });
     const trustedRootPath = join(opts.dir, TRUSTED_ROOT_FILE);
     const trustedRootBytes = Buffer.from(JSON.stringify(trustedRoot, null, 2) + '\n');
     await writeFile(trustedRootPath, trustedRootBytes);
-    const config = signingConfig({ fulcioUrl: urls.fulcio, rekorUrl: urls.rekor, rekorV2Url: urls.rekor, tsaUrl: urls.tsa });
-    const tuf = buildTufRepo({ [TRUSTED_ROOT_FILE]: trustedRootBytes, [SIGNING_CONFIG_FILE]: Buffer.from(JSON.stringify(config, null, 2) + '\n') }, undefined, state.keys.tuf);
+    const services = { fulcioUrl: urls.fulcio, rekorUrl: urls.rekor, tsaUrl: urls.tsa };
+    const config = signingConfig(services);
+    const configV2 = signingConfig({ ...services, rekorV2Url: urls.rekor });
+    const asTarget = (v: unknown) => Buffer.from(JSON.stringify(v, null, 2) + '\n');
+    const tuf = buildTufRepo(
+      { [TRUSTED_ROOT_FILE]: trustedRootBytes, [SIGNING_CONFIG_FILE]: asTarget(config), [SIGNING_CONFIG_REKOR_V2_FILE]: asTarget(configV2) },
+      undefined,
+      state.keys.tuf,
+    );
     tufFiles = tuf.files;
     const tufRootPath = join(opts.dir, TUF_ROOT_FILE);
     await writeFile(tufRootPath, tuf.rootJson);
@@ -239,6 +250,7 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
       trustedRootPath,
       trustedRoot,
       signingConfig: config,
+      signingConfigRekorV2: configV2,
       tufUrl: base + TUF_PREFIX.slice(0, -1),
       tufRootPath,
       mintToken(claims?: TokenClaims): string {

@@ -38,17 +38,22 @@ interface SignRecord {
   files: { name: string; kind: Artifact['kind'] }[];
 }
 
-/** Signs every artifact (bounded parallelism) and returns the output artifacts, in input order. */
 /**
  * Signatures in flight by default. A signature that waits on a transparency
  * log (keyless, or a key signer with transparencyLog) is a network round trip
  * of 50–500 ms with next to no CPU: 32 keep a 1,000-artifact release near
- * 1,000 / 32 round trips. A local or KMS key: 8 (CPU, KMS quotas).
+ * 1,000 / 32 round trips. Rekor v2 answers once a checkpoint covers the entry
+ * (about a second) and batches what arrives meanwhile, so more wait at once.
+ * A local or KMS key: 8 (CPU, KMS quotas).
  */
-export function signConcurrency(logged: boolean): number {
-  return logged ? 32 : DEFAULT_CONCURRENCY;
+const REKOR_V2_CONCURRENCY = 128;
+
+export function signConcurrency(logged: boolean, rekorVersion: 1 | 2 = 1): number {
+  if (!logged) return DEFAULT_CONCURRENCY;
+  return rekorVersion === 2 ? REKOR_V2_CONCURRENCY : 32;
 }
 
+/** Signs every artifact (bounded parallelism) and returns the output artifacts, in input order. */
 export async function signArtifacts(opts: SignArtifactsOptions): Promise<Artifact[]> {
   const { artifacts } = opts;
   let done = 0;

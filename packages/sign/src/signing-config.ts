@@ -6,8 +6,11 @@ import { ServiceSelector, SigningConfig, type Service } from '@sigstore/protobuf
 import { OrelError } from '@orel/core';
 
 export const SIGNING_CONFIG_MEDIA_TYPE = 'application/vnd.dev.sigstore.signingconfig.v0.2+json';
-/** The TUF target names Sigstore publishes signing configs under. */
+/** The TUF target names Sigstore publishes signing configs under: the default, and the superset that adds Rekor v2 logs (opt-in, for high request rates). */
 export const SIGNING_CONFIG_TARGET = 'signing_config.v0.2.json';
+export const SIGNING_CONFIG_REKOR_V2_TARGET = 'signing_config_rekor_v2.v0.2.json';
+/** The highest Rekor API version orel writes. */
+export const MAX_REKOR_VERSION = 2;
 
 export interface SigstoreServices {
   fulcio: string;
@@ -19,7 +22,7 @@ export interface SelectOptions {
   /** Names the config in errors (a file, or the TUF repository it came from). */
   source: string;
   now?: Date;
-  /** Highest Rekor API version to use (default 1; 2 selects rekor-tiles logs when the config lists them). */
+  /** Highest Rekor API version to use (default: the highest orel speaks, 2). */
   maxRekorVersion?: 1 | 2;
 }
 
@@ -67,7 +70,7 @@ export function selectServices(config: SigningConfig, opts: SelectOptions): Sigs
     });
   }
   const fulcio = pick('Fulcio (caUrls)', config.caUrls, 1, true)!;
-  const rekor = pick('Rekor (rekorTlogUrls)', config.rekorTlogUrls, opts.maxRekorVersion ?? 1, config.rekorTlogUrls.length > 0);
+  const rekor = pick('Rekor (rekorTlogUrls)', config.rekorTlogUrls, opts.maxRekorVersion ?? MAX_REKOR_VERSION, config.rekorTlogUrls.length > 0);
   const tsa = pick('timestamp authority (tsaUrls)', config.tsaUrls, 1, false);
   return {
     fulcio: fulcio.url,
@@ -87,22 +90,22 @@ export interface PlannedServices {
 export interface ResolvedServices {
   fulcio: string;
   rekor: { url: string; version: 1 | 2 };
-  /** Used when the plan names one or Rekor v2 needs one. */
+  /** The plan's, else the config's (as cosign 3 and sigstore-python: a listed TSA timestamps every signature). */
   tsa?: string;
 }
 
 /**
  * The services to sign with: the plan's URLs, else the signing config's
- * choice (Rekor up to the plan's rekorVersion), else `fallback` (public-good).
+ * choice (the highest Rekor version it offers, or the plan's rekorVersion),
+ * else `fallback` (public-good v1).
  */
 export function resolveServices(planned: PlannedServices, config: SigningConfig | undefined, source: string, fallback: { fulcio: string; rekor: string }): ResolvedServices {
-  const want = planned.rekorVersion ?? 1;
-  const selected = config ? selectServices(config, { source, maxRekorVersion: want }) : undefined;
+  const selected = config ? selectServices(config, { source, maxRekorVersion: planned.rekorVersion }) : undefined;
   let rekor: ResolvedServices['rekor'];
-  if (planned.rekor) rekor = { url: planned.rekor, version: want };
+  if (planned.rekor) rekor = { url: planned.rekor, version: planned.rekorVersion ?? 1 };
   else if (selected?.rekor) rekor = selected.rekor;
   else rekor = { url: fallback.rekor, version: 1 };
-  if (rekor.version < want) {
+  if (planned.rekorVersion === 2 && rekor.version < 2) {
     throw new OrelError('USAGE', `rekorVersion 2 was asked for, but ${source} lists no Rekor v2 log valid now (it chose ${rekor.url}, v1)`, {
       hint: 'name the Rekor v2 URL in the signer ("rekor"), use a signing config that lists one, or drop rekorVersion',
     });
@@ -110,6 +113,6 @@ export function resolveServices(planned: PlannedServices, config: SigningConfig 
   return {
     fulcio: planned.fulcio ?? selected?.fulcio ?? fallback.fulcio,
     rekor,
-    tsa: planned.tsa ?? (rekor.version === 2 ? selected?.tsa : undefined),
+    tsa: planned.tsa ?? selected?.tsa,
   };
 }

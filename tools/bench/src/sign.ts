@@ -9,8 +9,12 @@
 // process per file, as release scripts do) and sigstore-python's own
 // multi-file `sigstore sign`, each on a subset, extrapolated the same way.
 //
+// Then, when the private stack's binaries are installed, orel signs into the
+// real rekor-tiles (Rekor v2) with a TSA timestamp per signature, against the
+// model of one v2 round trip per concurrency slot.
+//
 //   npx tsx tools/bench/src/sign.ts [--artifacts 1000] [--baseline 50] [--latency-ms 50] [--concurrency 32 (orel's keyless default)]
-//                                   [--cosign 20] [--sigstore-python 200]
+//                                   [--cosign 20] [--sigstore-python 200] [--rekor-v2 N (default: --artifacts)] [--rekor-v2-concurrency C]
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +27,7 @@ import type { Artifact } from '@orel/core';
 import { clientTrustConfig, signingConfig } from '@orel/sandbox';
 import { startRemoteSandbox, type RemoteSandbox } from './remote-sandbox.js';
 import { createKeylessSigner, createKeylessWitnesses, signArtifacts, signConcurrency } from '@orel/sign';
+import { startPrivateSigstore, stackMissing } from '@orel/sigstore-stack';
 import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
 
 export interface SignBenchOptions {
@@ -33,6 +38,20 @@ export interface SignBenchOptions {
   /** Files signed by each peer (0: skip it); their time is extrapolated to `artifacts`. */
   cosign?: number;
   sigstorePython?: number;
+  /** Artifacts orel signs into the real rekor-tiles (Rekor v2) of the private stack (0: skip). */
+  rekorV2?: number;
+  /** Signatures in flight for the Rekor v2 run (default: orel's default for v2). */
+  rekorV2Concurrency?: number;
+}
+
+export interface RekorV2Result {
+  artifacts: number;
+  ms: number;
+  concurrency: number;
+  /** One signature alone (certificate already held): a Rekor v2 + TSA round trip. */
+  roundTripMs: number;
+  /** ceil(artifacts / concurrency) round trips: what a run costs if slots never wait on each other. */
+  modelMs: number;
 }
 
 export interface PeerResult {
@@ -54,6 +73,7 @@ export interface SignBenchResult {
   baselineExtrapolatedMs: number;
   speedup: number;
   peers: (PeerResult | { peer: string; skipped: string })[];
+  rekorV2: RekorV2Result | { skipped: string };
 }
 
 function artifact(i: number): Artifact {
@@ -88,6 +108,7 @@ export async function runSignBench(o: SignBenchOptions): Promise<SignBenchResult
     const baselineMs = performance.now() - t1;
     const baselineExtrapolatedMs = (baselineMs / Math.max(1, o.baseline)) * o.artifacts;
     const peers = await measurePeers(o, sb, dir);
+    const rekorV2 = await measureRekorV2(o, dir);
     return {
       artifacts: o.artifacts,
       orelMs,
@@ -98,6 +119,7 @@ export async function runSignBench(o: SignBenchOptions): Promise<SignBenchResult
       baselineExtrapolatedMs,
       speedup: baselineExtrapolatedMs / orelMs,
       peers,
+      rekorV2,
     };
   } finally {
     await sb.close();
@@ -117,7 +139,38 @@ export function formatSignBench(r: SignBenchResult, o: SignBenchOptions): string
         ? `${p.peer}: skipped (${p.skipped})`
         : `${p.peer} ${p.version}: ${s(p.ms)} for ${p.artifacts} artifacts, extrapolated to ${r.artifacts}: ${s(p.extrapolatedMs)}; orel is ${(p.extrapolatedMs / r.orelMs).toFixed(1)}x faster`,
     ),
+    'skipped' in r.rekorV2
+      ? `orel on Rekor v2: skipped (${r.rekorV2.skipped})`
+      : `orel on Rekor v2 (real Fulcio + rekor-tiles + timestamp-authority on loopback, no added latency): ${s(r.rekorV2.ms)} for ${r.rekorV2.artifacts} artifacts, ${r.rekorV2.concurrency} in flight; ` +
+        `one signature alone ${r.rekorV2.roundTripMs.toFixed(0)} ms, so ceil(${r.rekorV2.artifacts}/${r.rekorV2.concurrency}) round trips = ${s(r.rekorV2.modelMs)}: ratio ${(r.rekorV2.ms / r.rekorV2.modelMs).toFixed(2)} (goal: not much above 1); ` +
+        `beside v1 on the sandbox (+${o.latencyMs} ms): ${s(r.orelMs)} for ${r.artifacts}`,
   ].join('\n');
+}
+
+/** orel signing into the private stack's real rekor-tiles, with a timestamp per signature. */
+async function measureRekorV2(o: SignBenchOptions, dir: string): Promise<RekorV2Result | { skipped: string }> {
+  const n = o.rekorV2 ?? o.artifacts;
+  if (!n) return { skipped: '--rekor-v2 0' };
+  const missing = stackMissing();
+  if (missing) return { skipped: missing };
+  const stack = await startPrivateSigstore({ dir: join(dir, 'stack') });
+  try {
+    const signer = await createKeylessSigner({ fulcio: stack.fulcioUrl }, { token: () => stack.mintToken() });
+    const witnesses = createKeylessWitnesses({ rekor: stack.rekorUrl, rekorVersion: 2, tsa: stack.tsaUrl });
+    const concurrency = o.rekorV2Concurrency ?? signConcurrency(true, 2);
+    const sign = (list: Artifact[], out: string, c = concurrency) => signArtifacts({ artifacts: list, signer, witnesses, outputs: ['bundle'], workDir: join(dir, out), concurrency: c });
+    await sign([artifact(-1)], 'v2-warm', 1); // the certificate, once
+    const r0 = performance.now();
+    for (let i = 0; i < 3; i++) await sign([artifact(-2 - i)], `v2-rtt-${i}`, 1);
+    const roundTripMs = (performance.now() - r0) / 3;
+    const artifacts = Array.from({ length: n }, (_, i) => artifact(i));
+    const t = performance.now();
+    await sign(artifacts, 'v2');
+    const ms = performance.now() - t;
+    return { artifacts: n, ms, concurrency, roundTripMs, modelMs: Math.ceil(n / concurrency) * roundTripMs };
+  } finally {
+    await stack.close();
+  }
 }
 
 /** A peer CLI on PATH or in Go's bin directory, or undefined. */
@@ -190,6 +243,8 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: String(signConcurrency(true)) },
       cosign: { type: 'string', default: '20' },
       'sigstore-python': { type: 'string', default: '200' },
+      'rekor-v2': { type: 'string' },
+      'rekor-v2-concurrency': { type: 'string' },
     },
   });
   const o: SignBenchOptions = {
@@ -199,6 +254,8 @@ async function main(): Promise<void> {
     concurrency: Number(values.concurrency),
     cosign: Number(values.cosign),
     sigstorePython: Number(values['sigstore-python']),
+    rekorV2: values['rekor-v2'] === undefined ? undefined : Number(values['rekor-v2']),
+    rekorV2Concurrency: values['rekor-v2-concurrency'] === undefined ? undefined : Number(values['rekor-v2-concurrency']),
   };
   process.stdout.write(formatSignBench(await runSignBench(o), o) + '\n');
 }

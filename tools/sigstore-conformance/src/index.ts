@@ -1,1 +1,1 @@
-export { run, artifactInput, servicesFromSigningConfig } from './protocol.js';
+export { run, artifactInput } from './protocol.js';

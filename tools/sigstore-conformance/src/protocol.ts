@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { toDSSEBundle } from '@sigstore/bundle';
 import { dsse, pem } from '@sigstore/core';
 import { isOrelError } from '@orel/core';
-import { buildMessageBundle, createKeylessSigner, createKeylessWitnesses, DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, keyMaterialPem, serializeBundle } from '@orel/sign';
+import { buildMessageBundle, createKeylessSigner, createKeylessWitnesses, DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, keyMaterialPem, parseSigningConfig, resolveServices, serializeBundle } from '@orel/sign';
 import { loadTrustedRoot, parseSha256, sha256File, verifyBlob } from '@orel/verify';
 import type { Witness } from '@sigstore/sign';
 import { parseArgs, str } from './args.js';
@@ -63,17 +63,6 @@ async function verifyBundleCommand(argv: string[]): Promise<void> {
   });
 }
 
-/** Service URLs from a signing config (v0.2: caUrls / rekorTlogUrls / tsaUrls), else public good. */
-export function servicesFromSigningConfig(config: any): { fulcio: string; rekor: string; tsa?: string } {
-  const first = (list: any[] | undefined, pred: (s: any) => boolean = () => true) => (Array.isArray(list) ? list.find(pred)?.url : undefined);
-  return {
-    fulcio: first(config?.caUrls) ?? DEFAULT_FULCIO_URL,
-    // orel speaks Rekor's v1 API.
-    rekor: first(config?.rekorTlogUrls, (s) => (s.majorApiVersion ?? 1) === 1) ?? DEFAULT_REKOR_URL,
-    tsa: first(config?.tsaUrls),
-  };
-}
-
 async function signBundleCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, SIGN_FLAGS);
   if (args.flags.has('--staging')) throw new Error('--staging is not supported: pass --signing-config for the services to use');
@@ -82,9 +71,11 @@ async function signBundleCommand(argv: string[]): Promise<void> {
   const file = args.positional[0];
   if (!token || !out || !file) throw new Error('sign-bundle needs --identity-token, --bundle FILE and the FILE to sign');
   const configPath = str(args, '--signing-config');
-  const services = servicesFromSigningConfig(configPath ? JSON.parse(await readFile(configPath, 'utf8')) : undefined);
+  // The services as orel chooses them from a signing config (highest Rekor version it lists, its TSA), else public good.
+  const config = configPath ? parseSigningConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath) : undefined;
+  const services = resolveServices({}, config, configPath ?? 'public good', { fulcio: DEFAULT_FULCIO_URL, rekor: DEFAULT_REKOR_URL });
   const signer = await createKeylessSigner({ fulcio: services.fulcio }, { token: async () => token });
-  const witnesses = createKeylessWitnesses({ rekor: services.rekor, tsa: services.tsa });
+  const witnesses = createKeylessWitnesses({ rekor: services.rekor.url, rekorVersion: services.rekor.version, tsa: services.tsa });
 
   let bytes: Buffer;
   if (args.flags.has('--in-toto')) {

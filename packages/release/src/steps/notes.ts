@@ -23,8 +23,7 @@ function downloadBase(ctx: ReleaseContext, example: Artifact | undefined): strin
 export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
   const plan = ctx.rp.plan;
   const signing = plan.signing;
-  const signer = signing ? plan.signers?.[signing.signer] : undefined;
-  const signerType = signer?.type;
+  const signerType = signing ? plan.signers?.[signing.signer]?.type : undefined;
   const files = publishable(ctx).filter((a) => a.name !== VERIFY_NOTES_NAME);
   // An aggregate checksum file, sha256 preferred; what it lists is a typed fact, not its name.
   const aggregates = ctx.artifacts.list(byKind('checksum')).filter((a) => !a.subject);
@@ -44,7 +43,7 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
     checksumAlgorithm: sums?.algorithm,
     trustedRoot: ctx.trust.trustedRootPath,
     tlog: signerType === 'keyless' || signing?.transparencyLog === true,
-    rekorV2: signer?.type === 'keyless' && signer.rekorVersion === 2,
+    rekorV2: signerType === 'keyless' && ctx.trust.rekorVersion === 2,
   };
 }
 

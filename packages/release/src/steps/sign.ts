@@ -42,7 +42,7 @@ export const signStep: Step<ReleaseContext> = {
       outputs: signing.outputs,
       witnesses: ctx.witnesses,
       workDir: join(ctx.workDir, 'signatures'),
-      concurrency: signing.concurrency ?? signConcurrency(ctx.witnesses.length > 0),
+      concurrency: signing.concurrency ?? signConcurrency(ctx.witnesses.length > 0, ctx.trust.rekorVersion),
       journal: ctx.journal,
       onProgress: (done, total) => ctx.reporter.progress('sign', done, total),
     });
