@@ -1,13 +1,14 @@
 // A TUF repository (spec 1.0, one ed25519 key for every role) that serves
 // trust material the way Sigstore's CDN does: clients started with its
-// root.json (cosign: TUF_MIRROR + TUF_ROOT_JSON) fetch timestamp, snapshot,
-// targets and then `targets/trusted_root.json`. Lets tests run commands that
-// name no trusted root (the public-good path) against fixture trust, with no
-// network. Metadata is signed over OLPC canonical JSON, as TUF requires.
+// root.json (@sigstore/tuf with a mirror and root; cosign: TUF_MIRROR +
+// TUF_ROOT_JSON) fetch timestamp, snapshot, targets and then
+// `targets/<name>`. The sandbox publishes its trusted root and signing
+// configs this way; tests serve fixture trust with no network. Metadata is
+// built and signed with @tufjs/models (canonical JSON, as TUF requires).
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { canonicalize } from '@tufjs/canonical-json';
+import { Metadata, MetaFile, Root, Signature, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
 import { send, serveLoopback, type LoopbackServer } from './http.js';
-// Rekor's canonical form is TUF's too for this metadata: sorted keys, no whitespace, ASCII strings.
-import { stableJson } from './rekor-store.js';
 
 export interface TufRepo {
   /** root.json version 1: what a client is initialised with. */
@@ -20,21 +21,35 @@ export interface TufRepo {
 export function buildTufRepo(targets: Record<string, Buffer>, expires = new Date(Date.now() + 365 * 86_400_000), key?: { publicKey: KeyObject; privateKey: KeyObject }): TufRepo {
   const { publicKey, privateKey } = key ?? generateKeyPairSync('ed25519');
   const raw = (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(-32);
-  const tufKey = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: raw.toString('hex') } };
-  const keyid = createHash('sha256').update(stableJson(tufKey)).digest('hex');
-  const common = { spec_version: '1.0.31', version: 1, expires: expires.toISOString().replace(/\.\d{3}Z$/, 'Z') };
-  const envelope = (signed: Record<string, unknown>, k: KeyObject = privateKey): Buffer =>
-    Buffer.from(JSON.stringify({ signed, signatures: [{ keyid, sig: sign(null, Buffer.from(stableJson(signed)), k).toString('hex') }] }));
-  const role = { keyids: [keyid], threshold: 1 };
+  const keyval = { public: raw.toString('hex') };
+  const tufKey = { keytype: 'ed25519', scheme: 'ed25519', keyval };
+  // The key id is the SHA-256 of the key's canonical JSON.
+  const keyID = createHash('sha256').update(canonicalize(tufKey)).digest('hex');
+  const common = { version: 1, specVersion: '1.0.31', expires: expires.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  const role = { keyids: [keyID], threshold: 1 };
+  const signed = <T extends Root | Targets | Snapshot | Timestamp>(s: T): Buffer => {
+    const md = new Metadata(s);
+    md.sign((bytes) => new Signature({ keyID, sig: sign(null, bytes, privateKey).toString('hex') }));
+    return Buffer.from(JSON.stringify(md.toJSON()));
+  };
+  const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-  const root = envelope({ _type: 'root', ...common, consistent_snapshot: false, keys: { [keyid]: tufKey }, roles: { root: role, targets: role, snapshot: role, timestamp: role } });
-  const targetsMeta = envelope({
-    _type: 'targets',
-    ...common,
-    targets: Object.fromEntries(Object.entries(targets).map(([name, bytes]) => [name, { length: bytes.length, hashes: { sha256: createHash('sha256').update(bytes).digest('hex') } }])),
-  });
-  const snapshot = envelope({ _type: 'snapshot', ...common, meta: { 'targets.json': { version: 1 } } });
-  const timestamp = envelope({ _type: 'timestamp', ...common, meta: { 'snapshot.json': { version: 1 } } });
+  const root = signed(
+    Root.fromJSON({
+      _type: 'root',
+      spec_version: common.specVersion,
+      version: common.version,
+      expires: common.expires,
+      consistent_snapshot: false,
+      keys: { [keyID]: tufKey },
+      roles: { root: role, targets: role, snapshot: role, timestamp: role },
+    }),
+  );
+  const targetsMeta = signed(
+    new Targets({ ...common, targets: Object.fromEntries(Object.entries(targets).map(([path, bytes]) => [path, new TargetFile({ path, length: bytes.length, hashes: { sha256: sha256(bytes) } })])) }),
+  );
+  const snapshot = signed(new Snapshot({ ...common, meta: { 'targets.json': new MetaFile({ version: 1 }) } }));
+  const timestamp = signed(new Timestamp({ ...common, snapshotMeta: new MetaFile({ version: 1 }) }));
   const files = new Map<string, Buffer>([
     ['root.json', root],
     ['1.root.json', root],

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { OrelError } from '@orel/core';
 import { RegistryClient, parseImageRef, verifyImage } from '@orel/oci';
 import { printError } from '../output.js';
-import { addTrustOptions, policyFrom, readKeyFlag, trustedRootFrom, type TrustFlags } from './trust-flags.js';
+import { addTrustOptions, namingRoot, policyFrom, readKeyFlag, trustedRootFrom, type TrustFlags } from './trust-flags.js';
+import type { LoadedTrustedRoot } from '@orel/verify';
 
 interface VerifyImageFlags extends TrustFlags {
   insecure?: boolean;
@@ -13,6 +14,7 @@ interface VerifyImageFlags extends TrustFlags {
 }
 
 export async function verifyImageCommand(ref: string, f: VerifyImageFlags): Promise<number> {
+  let root: LoadedTrustedRoot | undefined;
   try {
     if (!f.key && !f.certificateIdentity && !f.certificateIdentityRegexp) {
       throw new OrelError('USAGE', 'give --key <cosign.pub>, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp] (and --trusted-root for a private Sigstore)');
@@ -20,14 +22,15 @@ export async function verifyImageCommand(ref: string, f: VerifyImageFlags): Prom
     const r = parseImageRef(ref, 'REF');
     const client = new RegistryClient(r.registry, { insecure: f.insecure });
     const publicKeyPem = await readKeyFlag(f);
+    // Keyless signatures chain to a trusted root: public-good unless the flags name one.
+    root = publicKeyPem && !f.trustedRoot ? undefined : await trustedRootFrom(f);
     const res = await verifyImage({
       client,
       repo: r.repository,
       ref: r.digest ?? r.tag ?? 'latest',
       expectedDigest: r.digest,
       publicKeyPem,
-      // Keyless signatures chain to a trusted root: public-good unless the flags name one.
-      trustedRoot: publicKeyPem && !f.trustedRoot ? undefined : (await trustedRootFrom(f)).json,
+      trustedRoot: root?.json,
       policy: policyFrom(f),
       platforms: f.platforms,
     });
@@ -40,7 +43,7 @@ export async function verifyImageCommand(ref: string, f: VerifyImageFlags): Prom
     }
     return 0;
   } catch (e) {
-    return printError(e);
+    return printError(namingRoot(e, root));
   }
 }
 
