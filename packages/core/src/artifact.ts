@@ -14,6 +14,7 @@ export type ArtifactKind =
   | 'public-key' // cosign.pub
   | 'manifest' // the stage manifest
   | 'notes' // VERIFY.md and similar
+  | 'attestation' // a signed in-toto statement orel makes (the release's SLSA provenance), a DSSE Sigstore bundle
   | 'image'; // a container image (by digest), never a local file
 
 /** Kinds that come out of the build (inputs) rather than out of orel. */

@@ -80,6 +80,7 @@ const KINDS: Record<ArtifactKind, true> = {
   'public-key': true,
   manifest: true,
   notes: true,
+  attestation: true,
   image: true,
 };
 

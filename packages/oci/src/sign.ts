@@ -5,8 +5,9 @@
 // as an OCI 1.1 referrer with the fallback tag schema.
 import { verify } from 'node:crypto';
 import { OrelError, type KeyMaterial, type SignatureResult, type Signer } from '@orel/core';
-import { bundleToJSON, type Bundle } from '@sigstore/bundle';
-import { DSSEBundleBuilder, type Witness } from '@sigstore/sign';
+import { bundleToJSON } from '@sigstore/bundle';
+import type { Witness } from '@sigstore/sign';
+import { signDsseBundle } from '@orel/sign';
 import { sha256Digest, type RegistryClient } from './client.js';
 import { signerIdentity } from './identity.js';
 import {
@@ -152,28 +153,7 @@ async function attachSignBundle(o: SignImageOptions, ours: { identity: string; p
     const same = found.identity ? found.identity === ours.identity : !!ours.publicKeyPem && dsseVerifiesWith(found.bundle, ours.publicKeyPem);
     if (same) return { status: 'exists', manifestDigest: found.manifestDigest };
   }
-  // The DSSE keyid stays empty, as cosign (sigstore-go) writes it: its
-  // verifier skips a signature whose keyid is not its own SSH fingerprint.
-  // The key hint goes in the bundle's verification material instead.
-  let hint: string | undefined;
-  const builder = new DSSEBundleBuilder({
-    signer: {
-      sign: async (data) => {
-        const sig = await signer.sign(data);
-        if (sig.key.$case !== 'publicKey') return sig;
-        hint = sig.key.hint;
-        return { ...sig, key: { ...sig.key, hint: '' } };
-      },
-    },
-    witnesses: o.witnesses ?? [],
-  });
-  let bundle: Bundle;
-  try {
-    bundle = await builder.create({ data: signStatement(reference, digest), type: INTOTO_PAYLOAD });
-  } catch (err) {
-    throw new OrelError('SIGN_FAILED', `signing the Sigstore bundle for ${client.host}/${repo}@${digest} failed: ${(err as Error).message}`, { cause: err });
-  }
-  if (hint && bundle.verificationMaterial.content.$case === 'publicKey') bundle.verificationMaterial.content.publicKey.hint = hint;
+  const bundle = await signDsseBundle({ payload: signStatement(reference, digest), payloadType: INTOTO_PAYLOAD, signer, witnesses: o.witnesses, what: `the Sigstore bundle for ${client.host}/${repo}@${digest}` });
   const bytes = Buffer.from(JSON.stringify(bundleToJSON(bundle)));
   const manifestDigest = await attachReferrer(client, repo, digest, {
     artifactType: SIGSTORE_BUNDLE,

@@ -6,12 +6,12 @@
 
 export const ARTIFACT_KINDS = [
   'binary', 'archive', 'sbom', 'provenance', 'other', 'checksum', 'signature',
-  'certificate', 'bundle', 'public-key', 'manifest', 'notes', 'image',
+  'certificate', 'bundle', 'public-key', 'manifest', 'notes', 'attestation', 'image',
 ] as const;
 export const SET_KINDS = ['binary', 'archive', 'sbom', 'provenance', 'other'] as const;
 export const STEP_NAMES = [
   'discover', 'check-rehearsal', 'checksum', 'preflight', 'sign', 'publish', 'record', 'verify', 'check-staged', 'promote',
-  'sign-images', 'promote-images', 'verify-images', 'notes', 'markers', 'finalize',
+  'sign-images', 'promote-images', 'verify-images', 'notes', 'markers', 'finalize', 'provenance',
 ] as const;
 export const CHECKSUM_ALGORITHMS = ['sha256', 'sha512'] as const;
 export const SIGN_OUTPUTS = ['bundle', 'sig', 'cert'] as const;
@@ -224,6 +224,13 @@ export const planSchema = {
         root: str('Its root.json, relative to the plan (trusted on first use).', { minLength: 1 }),
       }, ['mirror', 'root']),
       requireTlog: bool('Require a transparency-log entry even for key-signed bundles.'),
+      provenance: closed('What the release\'s SLSA provenance must say (checked by verify, not a warning).', {
+        builderId: str('runDetails.builder.id must equal this (e.g. https://github.com/example/hello/.github/workflows/release.yml@refs/tags/v1.2.0).'),
+        builderIdRegexp: str('...or match this regexp (whole value).'),
+      }),
+    }),
+    attestations: closed('Attestations orel makes and signs with the plan\'s signer.', {
+      provenance: bool('A SLSA v1 provenance for the release (<name>-<version>.intoto.sigstore.json, a DSSE Sigstore bundle): every released file and image as a subject, the CI run and the plan\'s digest; verification requires it to cover every artifact.'),
     }),
     sandbox: closed('Mock mode\'s sandbox.', {
       dir: str('Sandbox directory (default .orel/sandbox next to the plan).'),

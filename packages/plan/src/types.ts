@@ -21,6 +21,8 @@ export interface Plan {
   markers?: MarkersSection;
   stages?: StagesSection;
   verification?: VerificationPolicy;
+  /** Attestations orel makes: a SLSA v1 provenance for the release. */
+  attestations?: { provenance?: boolean };
   /** Where mock mode's sandbox lives (default .orel/sandbox next to the plan). */
   sandbox?: { dir?: string };
 }
@@ -45,7 +47,7 @@ export interface ArtifactsSection {
 
 export interface ArtifactSet {
   name: string;
-  kind: Exclude<ArtifactKind, 'checksum' | 'signature' | 'certificate' | 'bundle' | 'public-key' | 'manifest' | 'notes' | 'image'>;
+  kind: Exclude<ArtifactKind, 'checksum' | 'signature' | 'certificate' | 'bundle' | 'public-key' | 'manifest' | 'notes' | 'attestation' | 'image'>;
   /** Globs relative to the root. */
   include: string[];
   exclude?: string[];
@@ -195,7 +197,8 @@ export type StepName =
   | 'verify-images'
   | 'notes'
   | 'markers'
-  | 'finalize';
+  | 'finalize'
+  | 'provenance';
 
 export interface StageSpec {
   /** Targets this stage publishes to. */
@@ -226,6 +229,8 @@ export interface VerificationPolicy {
   tuf?: { mirror: string; root: string };
   /** Require a transparency-log entry even for key-signed bundles. */
   requireTlog?: boolean;
+  /** What the release's SLSA provenance must say. */
+  provenance?: { builderId?: string; builderIdRegexp?: string };
 }
 
 /** The plan plus where it came from, after interpolation and defaults. */

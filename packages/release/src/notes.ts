@@ -38,6 +38,8 @@ export interface VerifyNotesInput {
   trustedRoot?: string;
   /** Key-signed entries were also written to a transparency log (else cosign needs --insecure-ignore-tlog). */
   tlog?: boolean;
+  /** The release's SLSA provenance bundle (a DSSE Sigstore bundle naming every file), if it publishes one. */
+  provenance?: string;
   /** Keyless entries are in Rekor v2, which cannot be searched: a .sig + .cert pair has no log proof of its own (the bundle has it). */
   rekorV2?: boolean;
 }
@@ -96,6 +98,20 @@ export function verifyCommands(i: VerifyNotesInput, file: string): { orel: strin
   return out;
 }
 
+/** The provenance commands for one file: it is a subject of the signed SLSA v1 statement. */
+export function provenanceCommands(i: VerifyNotesInput, file: string): { orel: string[]; cosign: string[] } {
+  const s = i.signing;
+  if (!s || !i.provenance) return { orel: [], cosign: [] };
+  const policy = policyFlags(i);
+  const root = i.trustedRoot ? ['--trusted-root', i.trustedRoot] : [];
+  const noTlog = s.mode === 'key' && !i.tlog ? ['--insecure-ignore-tlog'] : [];
+  const type = ['--type', 'slsaprovenance1'];
+  return {
+    orel: [cmd('orel', 'verify-blob', operand(file), '--bundle', i.provenance, ...type, ...policy, ...root)],
+    cosign: [cmd('cosign', 'verify-blob-attestation', '--bundle', i.provenance, ...type, ...policy, ...root, ...noTlog, operand(file))],
+  };
+}
+
 export function renderVerifyNotes(input: VerifyNotesInput): string {
   // Sorted, so a re-run (artifacts from the stage manifest) writes the same bytes as the first run.
   const i = { ...input, files: [...input.files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
@@ -107,7 +123,7 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
   const signed = s?.what === 'checksums' ? sums : example;
   const { orel, cosign } = verifyCommands(i, signed);
   const sidecars = s ? [...(s.outputs.includes('bundle') ? ['.sigstore.json'] : []), ...(s.outputs.includes('sig') ? ['.sig'] : []), ...(s.outputs.includes('cert') ? ['.cert'] : [])] : [];
-  const downloads = [example, ...(signed !== example ? [signed] : []), ...sidecars.map((x) => signed + x), ...(hasSums && signed === example ? [sums] : []), ...(s?.mode === 'key' ? [i.publicKeyName ?? 'cosign.pub'] : [])];
+  const downloads = [example, ...(signed !== example ? [signed] : []), ...sidecars.map((x) => signed + x), ...(hasSums && signed === example ? [sums] : []), ...(s?.mode === 'key' ? [i.publicKeyName ?? 'cosign.pub'] : []), ...(s && i.provenance ? [i.provenance] : [])];
   const L: string[] = [];
   const block = (cmds: string[]) => L.push('```sh', ...cmds, '```', '');
 
@@ -141,6 +157,12 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
       if (!s.outputs.includes('bundle')) L.push('This release publishes no Sigstore bundles; cosign 3 warns that `--signature` is deprecated.', '');
       block(cosign);
     }
+  }
+  const prov = provenanceCommands(i, signed);
+  if (prov.orel.length) {
+    L.push('## Provenance', '');
+    L.push(`\`${i.provenance}\` is a signed SLSA v1 provenance naming every file of this release with its sha256 and sha512; each command checks its signer and that the file is one of its subjects.`, '');
+    block([...prov.orel, ...prov.cosign]);
   }
   if (hasSums) {
     L.push('## Checksum', '');

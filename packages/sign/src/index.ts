@@ -21,3 +21,4 @@ export { tokenSubject } from './keyless-fulcio.js';
 export * from './pkcs11-uri.js';
 export * from './pkcs11.js';
 export * from './signer-digest.js';
+export * from './dsse-bundle.js';

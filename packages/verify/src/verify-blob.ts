@@ -47,6 +47,8 @@ export interface VerifyBlobOptions {
   rfc3161Timestamp?: unknown;
   /** ...or the artifact's own Sigstore bundle (parsed JSON): when it holds this very signature and certificate, it carries their log entry. */
   pairBundle?: unknown;
+  /** An attestation (DSSE bundle) must carry this predicate type: a cosign --type name (slsaprovenance1, spdxjson, cyclonedx...) or a URI. */
+  predicateType?: string;
   /** Accept a .sig + .cert pair with no log evidence (cosign's flag; a warning says what was not checked). */
   insecureIgnoreTlog?: boolean;
 }
@@ -175,8 +177,31 @@ async function verifyBundleForDigest(name: string, json: unknown, digests: Artif
     checkIdentity,
     timestampSuffices: opts.timestampSuffices,
   });
-  if (bundle.content.$case === 'dsseEnvelope') checkStatementSubject(name, bundle.content.dsseEnvelope, digests);
+  if (bundle.content.$case === 'dsseEnvelope') {
+    checkStatementSubject(name, bundle.content.dsseEnvelope, digests);
+    if (opts.predicateType !== undefined) checkPredicateType(name, bundle.content.dsseEnvelope, opts.predicateType);
+  } else if (opts.predicateType !== undefined) {
+    throw fail(name, `an attestation of type ${opts.predicateType} was asked for; the bundle holds a plain signature`);
+  }
   return { signer: result.signer, identity: summary(result.identity), tlogEntries: result.tlogEntries, timestamps: result.timestamps, warnings: [] };
+}
+
+/** cosign's --type names (verify-attestation, verify-blob-attestation), else a predicate type URI. */
+export const PREDICATE_TYPES: Record<string, string> = {
+  slsaprovenance: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance02: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance1: 'https://slsa.dev/provenance/v1',
+  spdx: 'https://spdx.dev/Document',
+  spdxjson: 'https://spdx.dev/Document',
+  cyclonedx: 'https://cyclonedx.org/bom',
+  vuln: 'https://cosign.sigstore.dev/attestation/vuln/v1',
+  link: 'https://in-toto.io/Link/v1',
+};
+
+function checkPredicateType(name: string, envelope: { payload: Buffer }, wanted: string): void {
+  const expected = PREDICATE_TYPES[wanted] ?? wanted;
+  const actual = (JSON.parse(envelope.payload.toString('utf8')) as { predicateType?: string }).predicateType;
+  if (actual !== expected) throw fail(name, `the attestation's predicate type is ${JSON.stringify(actual)}, not ${expected}${expected !== wanted ? ` (--type ${wanted})` : ''}`);
 }
 
 /**

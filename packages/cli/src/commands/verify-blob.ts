@@ -22,6 +22,7 @@ interface VerifyBlobFlags extends TrustFlags {
   rfc3161Timestamp?: string;
   insecureIgnoreTlog?: boolean;
   offline?: boolean;
+  type?: string;
 }
 
 /**
@@ -48,7 +49,8 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
     if (f.signature && !f.certificate && !f.key) throw new OrelError('USAGE', '--signature needs --certificate (keyless) or --key (key-signed)');
     const keyless = !f.key;
     // The root is only needed (and only read) when a certificate or log entry must be checked.
-    root = keyless || f.bundle ? await trustedRootFrom(f, f.offline) : undefined;
+    // A key-signed bundle needs a root only for its log entries: then the cached or embedded one, no network.
+    root = keyless || f.bundle ? await trustedRootFrom(f, f.offline || !keyless) : undefined;
     const publicKeyPem = await readKeyFlag(f);
     // The digest form (cosign, the conformance protocol): sha256:<hex> instead of a file.
     const digest = /^sha256:[0-9a-f]{64}$/.test(file) && !existsSync(file) ? file : undefined;
@@ -66,6 +68,7 @@ export async function verifyBlobCommand(file: string, f: VerifyBlobFlags): Promi
       rekorBundle: f.rekorBundle ? await readJsonFile((await remote.local(f.rekorBundle))!, '--rekor-bundle') : undefined,
       rfc3161Timestamp: f.rfc3161Timestamp ? await readJsonFile((await remote.local(f.rfc3161Timestamp))!, '--rfc3161-timestamp') : undefined,
       insecureIgnoreTlog: f.insecureIgnoreTlog,
+      predicateType: f.type,
     });
     if (f.json) process.stdout.write(JSON.stringify({ verified: true, file, trustedRoot: root?.source, ...res }, null, 2) + '\n');
     else {
@@ -101,6 +104,7 @@ export function register(program: Command, run?: (f: () => Promise<number>) => P
     .option('--rekor-bundle <file>', "with --certificate: the pair's Rekor entry as a file (<file>.rekor), instead of searching the log")
     .option('--rfc3161-timestamp <file>', 'with --certificate: an RFC 3161 timestamp over the signature (cosign\'s JSON file), instead of a log entry')
     .option('--offline', 'no network: never contact a transparency log (a .sig + .cert pair then needs --rekor-bundle), and read the public-good trusted root from the TUF cache or the embedded seed')
+    .option('--type <type>', "with an attestation bundle: its predicate type must be this (cosign's names: slsaprovenance1, spdxjson, cyclonedx..., or a URI); the file must be one of its subjects")
     .option('--insecure-ignore-tlog', 'accept a .sig + .cert pair without a transparency-log entry (not recommended: prints a warning)');
   addTrustOptions(cmd, 'files').action(async (file: string, _o, cmd: Command) => {
       const f = cmd.optsWithGlobals() as VerifyBlobFlags;

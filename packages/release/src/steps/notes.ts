@@ -44,6 +44,7 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
     trustedRoot: ctx.trust.trustedRootPath,
     tlog: signerType === 'keyless' || signing?.transparencyLog === true,
     rekorV2: signerType === 'keyless' && ctx.trust.rekorVersion === 2,
+    provenance: ctx.artifacts.list(byKind('attestation'))[0]?.name,
   };
 }
 

@@ -14,8 +14,9 @@ import { markerTargets } from './markers.js';
 import { publishesNotes, renderNotes } from './notes.js';
 import { noTargets } from './publish.js';
 import { signingSubjects } from './sign.js';
+import { makesProvenance, PROVENANCE_STEP, provenanceKey, provenanceName } from './provenance.js';
 
-/** What the stage will write, including the signature files signing will make (their bytes not known yet). */
+/** What the stage will write, including the signature files and provenance signing will make (their bytes not known yet). */
 async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[]; predicted: Artifact[] }> {
   const known = publishable(ctx);
   const predicted: Artifact[] = [];
@@ -28,6 +29,9 @@ async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[
         predicted.push({ name: s.name + suffix, kind, subject: s.name, size: -1, sha256: '', sha512: '' });
       }
     }
+    if (makesProvenance(ctx) && stageSteps(ctx.rp.plan, 'stage').includes('provenance')) {
+      predicted.push({ name: provenanceName(ctx), kind: 'attestation', size: -1, sha256: '', sha512: '' });
+    }
     if (ctx.signer.publicKeyPem) {
       const pem = Buffer.from(await ctx.signer.publicKeyPem());
       known.push({ name: 'cosign.pub', kind: 'public-key', size: pem.length, sha256: createHash('sha256').update(pem).digest('hex'), sha512: '' });
@@ -39,13 +43,14 @@ async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[
 
 /**
  * Whether a destination is free for `a`: absent, or holding exactly its bytes
- * (a digest the target computed, else a re-read). A signature file not made
- * yet is ours only if this build already signed its subject (a killed run).
+ * (a digest the target computed, else a re-read). A signature file (or the
+ * provenance) not made yet is ours only if this build already signed it (a killed run).
  */
 async function free(ctx: ReleaseContext, p: Publisher, key: string, a: Artifact): Promise<boolean> {
   const info = await p.stat(key);
   if (!info) return true;
   if (a.size < 0) {
+    if (a.kind === 'attestation') return ctx.journal.isDone(PROVENANCE_STEP, provenanceKey(ctx));
     const subject = a.subject ? ctx.artifacts.get(a.subject) : undefined;
     return subject !== undefined && ctx.journal.isDone('sign', signJournalKey(subject));
   }

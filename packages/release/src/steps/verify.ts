@@ -6,8 +6,10 @@ import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, reportEntry, stageTargetNames } from '../helpers.js';
 import { readAll, withReadRetry } from '../read.js';
 import { noTargets } from './publish.js';
+import { provenanceProblems, statementOf } from '../provenance.js';
+import { provenanceSubjects } from './provenance.js';
 
-const SMALL_KINDS = new Set(['signature', 'certificate', 'bundle', 'checksum', 'public-key', 'notes']);
+const SMALL_KINDS = new Set(['signature', 'certificate', 'bundle', 'checksum', 'public-key', 'notes', 'attestation']);
 
 /** Reads a small published file and checks its digests against the record. */
 async function fetchChecked(p: Pick<Publisher, 'read' | 'location'>, key: string, a: Artifact): Promise<Buffer> {
@@ -71,6 +73,26 @@ async function verifySigCertPair(ctx: ReleaseContext, subject: Artifact, sig: Bu
   });
 }
 
+/**
+ * The release's provenance: signed by the release's signer (identity policy,
+ * key, log), and covering every released file with its digests, from the
+ * builder the policy names. Enforced: each problem fails verification.
+ */
+async function checkProvenance(ctx: ReleaseContext, a: Artifact, content: Buffer): Promise<string[]> {
+  const bundleJson = JSON.parse(content.toString('utf8'));
+  const policy = verificationPolicy(ctx);
+  await verifyBundle({
+    name: a.name,
+    bundleJson,
+    publicKeyPem: ctx.trust.publicKeyPem,
+    trustedRoot: ctx.trust.trustedRoot,
+    policy,
+    checkIdentity: (id, c) => identityCheck(policy)(id, c),
+  });
+  const released = provenanceSubjects(ctx).map((x) => ({ name: x.name, sha256: x.sha256, sha512: x.sha512 }));
+  return provenanceProblems(statementOf(bundleJson, a.name), released, ctx.rp.plan.verification?.provenance).map((p) => `${a.name}: ${p}`);
+}
+
 /** A damaged bundle proves nothing (it fails its own check); the pair then stands on the log. */
 function jsonOrUndefined(bytes: Buffer): unknown {
   try {
@@ -114,6 +136,7 @@ export async function verifyTarget(ctx: ReleaseContext, target: string): Promise
         const content = await fetch(a.name);
         if (a.kind === 'checksum' && !a.subject) problems.push(...checkAggregate(ctx, a, content));
         else if (a.kind === 'signature' || a.kind === 'bundle') await checkSignature(ctx, a, content, fetch);
+        else if (a.kind === 'attestation') problems.push(...(await checkProvenance(ctx, a, content)));
       } else {
         const key = keyFor(ctx, target, a);
         await withReadRetry(() => p.read(key), (s) => verifyDigests(`${a.name} (${p.location(key)})`, s, a));
