@@ -2,7 +2,7 @@
 // material: sigstore-python (4.x, installed by .ci/run) verifies every keyless
 // bundle of the quickstart offline, and refuses a tampered file and a foreign
 // identity. (cosign runs every VERIFY.md line in verify-notes.e2e.)
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,6 +38,12 @@ describe('sigstore-python accepts orel keyless bundles', () => {
     const ok = verify(policy.identity, files);
     assert.equal(ok.status, 0, `${ok.stdout}\n${ok.stderr}`);
     assert.equal((ok.stdout + ok.stderr).match(/^OK: /gm)?.length, files.length);
+    // The release provenance (a DSSE bundle): each file is one of its subjects; a file it does not name is refused.
+    const provenance = ['--bundle', 'hello-1.2.0.intoto.sigstore.json'];
+    const attested = verify(policy.identity, [...provenance, 'hello-linux-amd64']);
+    assert.equal(attested.status, 0, `provenance\n${attested.stdout}\n${attested.stderr}`);
+    writeFileSync(join(dir, 'not-released'), 'x');
+    assert.notEqual(verify(policy.identity, [...provenance, 'not-released']).status, 0, 'a file the provenance does not name');
     assert.notEqual(verify('https://github.com/attacker/x/.github/workflows/r.yml@refs/heads/main', [files[0]]).status, 0, 'another identity');
     assert.notEqual(verify(policy.identity, [files[0]], 'https://accounts.google.com').status, 0, 'another issuer');
     appendFileSync(join(dir, files[0]), 'x');
@@ -47,20 +53,24 @@ describe('sigstore-python accepts orel keyless bundles', () => {
 
 describe('the reverse direction: what cosign signs, orel verifies', () => {
   const cosign = peer('cosign');
-  test('cosign sign-blob --key: a Sigstore bundle, cosign\'s older bundle file and a bare .sig all verify with orel; a tampered file does not', { skip: typeof cosign === 'string' ? cosign : undefined }, async (t) => {
+
+  /** A workspace with a cosign key pair (cosign.key / cosign.pub) and a signing config without services (no log: --tlog-upload=false needs one in cosign 3). */
+  function cosignKeyWorkspace(t: TestContext): { dir: string; cosignRun: (args: string[]) => void } {
     const { path, version } = cosign as { path: string; version: string };
     t.diagnostic(`cosign ${version}`);
-    const ws = workspace(t);
-    const dir = ws.dir;
+    const dir = workspace(t).dir;
     const env = { ...process.env, COSIGN_PASSWORD: 'interop' };
     const cosignRun = (args: string[]) => {
       const r = spawnSync(path, args, { cwd: dir, env, encoding: 'utf8' });
       assert.equal(r.status, 0, `cosign ${args.join(' ')}\n${r.stderr}`);
     };
     cosignRun(['generate-key-pair']);
-    writeFileSync(join(dir, 'artifact.bin'), 'released bytes\n');
-    // No transparency log here: a signing config without services (--tlog-upload=false needs one in cosign 3).
     writeFileSync(join(dir, 'no-services.json'), JSON.stringify(signingConfig()));
+    return { dir, cosignRun };
+  }
+  test('cosign sign-blob --key: a Sigstore bundle, cosign\'s older bundle file and a bare .sig all verify with orel; a tampered file does not', { skip: typeof cosign === 'string' ? cosign : undefined }, async (t) => {
+    const { dir, cosignRun } = cosignKeyWorkspace(t);
+    writeFileSync(join(dir, 'artifact.bin'), 'released bytes\n');
     cosignRun(['sign-blob', '--key', 'cosign.key', '--signing-config', 'no-services.json', '--bundle', 'artifact.bin.sigstore.json', '-y', 'artifact.bin']);
     cosignRun(['sign-blob', '--key', 'cosign.key', '--use-signing-config=false', '--tlog-upload=false', '--new-bundle-format=false', '--bundle', 'artifact.bin.cosign-bundle', '-y', 'artifact.bin']);
     cosignRun(['sign-blob', '--key', 'cosign.key', '--use-signing-config=false', '--tlog-upload=false', '--new-bundle-format=false', '--output-signature', 'artifact.bin.sig', '-y', 'artifact.bin']);
@@ -71,5 +81,22 @@ describe('the reverse direction: what cosign signs, orel verifies', () => {
     }
     appendFileSync(join(dir, 'artifact.bin'), 'x');
     for (const how of inputs) assert.notEqual((await orel(['verify-blob', 'artifact.bin', ...how, '--key', 'cosign.pub'], { cwd: dir })).status, 0, `tampered, ${how.join(' ')}`);
+  });
+
+  test('cosign attest-blob --key (SLSA v1 predicate): orel verify-blob --type slsaprovenance1 accepts it; another type, another key and another file are refused', { skip: typeof cosign === 'string' ? cosign : undefined }, async (t) => {
+    const { dir, cosignRun } = cosignKeyWorkspace(t);
+    writeFileSync(join(dir, 'artifact.bin'), 'attested bytes\n');
+    writeFileSync(join(dir, 'predicate.json'), JSON.stringify({ buildDefinition: { buildType: 'https://example.com/build', externalParameters: {} }, runDetails: { builder: { id: 'https://example.com/builder' } } }));
+    cosignRun(['attest-blob', '--key', 'cosign.key', '--signing-config', 'no-services.json', '--predicate', 'predicate.json', '--type', 'slsaprovenance1', '--bundle', 'artifact.att.sigstore.json', '-y', 'artifact.bin']);
+    const verify = (type: string, key = 'cosign.pub', file = 'artifact.bin') => orel(['verify-blob', file, '--bundle', 'artifact.att.sigstore.json', '--type', type, '--key', key], { cwd: dir });
+    const ok = await verify('slsaprovenance1');
+    assert.equal(ok.status, 0, ok.stderr);
+    const other = await verify('spdxjson');
+    assert.equal(other.status, 3, other.stderr);
+    assert.match(other.stderr, /predicate type is "https:\/\/slsa\.dev\/provenance\/v1", not https:\/\/spdx\.dev\/Document/);
+    cosignRun(['generate-key-pair', '--output-key-prefix', 'other']);
+    assert.notEqual((await verify('slsaprovenance1', 'other.pub')).status, 0, 'another key');
+    writeFileSync(join(dir, 'other.bin'), 'other bytes\n');
+    assert.notEqual((await verify('slsaprovenance1', 'cosign.pub', 'other.bin')).status, 0, 'a file the statement does not name');
   });
 });

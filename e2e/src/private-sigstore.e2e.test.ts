@@ -58,7 +58,7 @@ describe('a private Sigstore from the real services (Fulcio, TesseraCT, rekor-ti
     assert.ok(existsSync(join(cache, encodeURIComponent(new URL(stack.tufUrl).host), 'targets', 'signing_config.v0.2.json')), 'the signing config came through TUF');
 
     const dir = join(ws.dir, 'out/release/release/v1.2.0');
-    const signed = readdirSync(dir).filter((f) => f.endsWith('.sigstore.json')).map((f) => f.slice(0, -'.sigstore.json'.length));
+    const signed = readdirSync(dir).filter((f) => f.endsWith('.sigstore.json') && !f.endsWith('.intoto.sigstore.json')).map((f) => f.slice(0, -'.sigstore.json'.length));
     assert.equal(signed.length, 9, signed.join(' '));
     for (const file of signed) {
       const { verificationMaterial: vm } = JSON.parse(readFileSync(join(dir, `${file}.sigstore.json`), 'utf8'));

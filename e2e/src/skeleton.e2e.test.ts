@@ -12,6 +12,8 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 import { errorLines, orel, sha256File, snapshot, workspace, type OrelRun } from './helpers.js';
 
+const PROVENANCE_SUFFIX = '.intoto.sigstore.json';
+
 /** Trust material holding only the release key, as `cosign verify-blob --key cosign.pub` would. */
 function keyTrust(pem: string): TrustMaterial {
   const publicKey = createPublicKey(pem);
@@ -111,8 +113,10 @@ describe('quickstart release in mock mode', () => {
 
   test('every bundle verifies with @sigstore/verify and the release key (and not with another key)', () => {
     const pub = readFileSync(join(releaseDir, 'cosign.pub'), 'utf8');
-    const bundles = readdirSync(releaseDir).filter((f) => f.endsWith('.sigstore.json'));
+    // One bundle per file, plus the release's provenance (a DSSE bundle, checked by provenance.e2e and verify-notes).
+    const bundles = readdirSync(releaseDir).filter((f) => f.endsWith('.sigstore.json') && !f.endsWith(PROVENANCE_SUFFIX));
     assert.equal(bundles.length, 9);
+    assert.ok(existsSync(join(releaseDir, `hello-1.2.0${PROVENANCE_SUFFIX}`)), 'the release provenance');
     for (const b of bundles) {
       const bundle = JSON.parse(readFileSync(join(releaseDir, b), 'utf8'));
       assert.equal(bundle.mediaType, 'application/vnd.dev.sigstore.bundle.v0.3+json');
@@ -217,8 +221,11 @@ describe('the README quickstart (keyless) in mock mode', () => {
     // Bundles: @sigstore/verify with the sandbox's trusted_root.json (Fulcio CA, Rekor, CT log) and the plan's identity.
     const rootJson = JSON.parse(readFileSync(join(ws.sandbox, 'sigstore/trusted_root.json'), 'utf8'));
     const verifier = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(rootJson)), { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 });
-    const bundles = readdirSync(releaseDir).filter((f) => f.endsWith('.sigstore.json'));
+    const bundles = readdirSync(releaseDir).filter((f) => f.endsWith('.sigstore.json') && !f.endsWith(PROVENANCE_SUFFIX));
     assert.equal(bundles.length, 9);
+    // The provenance: a DSSE bundle by the same certificate identity.
+    const provenance = verifier.verify(toSignedEntity(bundleFromJSON(JSON.parse(readFileSync(join(releaseDir, `hello-1.2.0${PROVENANCE_SUFFIX}`), 'utf8')))), { subjectAlternativeName: IDENTITY, extensions: { issuer: ISSUER } });
+    assert.equal(provenance.identity?.subjectAlternativeName, IDENTITY);
     for (const b of bundles) {
       const entity = toSignedEntity(bundleFromJSON(JSON.parse(readFileSync(join(releaseDir, b), 'utf8'))), readFileSync(join(releaseDir, b.slice(0, -'.sigstore.json'.length))));
       const signer = verifier.verify(entity, { subjectAlternativeName: IDENTITY, extensions: { issuer: ISSUER } });
