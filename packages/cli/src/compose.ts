@@ -150,6 +150,7 @@ async function open(
     const spec = rp.plan.signers![signerName]!;
     setup = mode === 'mock' ? await sandboxSigner(signerName, spec, rp, sandboxDir) : await realSigner(signerName, spec, rp, { token: opts.identityToken, tokenFile: opts.identityTokenFile });
     if (setup.close) closers.push(setup.close);
+    if (setup.note) reporter.info(setup.note);
     const log = await keyTransparencyLog(rp, mode, sandboxDir);
     if (log) {
       setup = { ...setup, witnesses: [...setup.witnesses, ...log.witnesses], trust: { ...setup.trust, ...log.trust } };

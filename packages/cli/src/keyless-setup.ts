@@ -31,8 +31,8 @@ export interface KeylessSetup {
   signer: Signer;
   witnesses: Witness[];
   trust: Trust;
-  /** Where each service came from, for the run's log. */
-  services: ResolvedServices & { from: string };
+  /** The services signed with and where they were chosen from, for the run's log. */
+  note: string;
   close?: () => Promise<void>;
 }
 
@@ -84,6 +84,9 @@ function refuseUnprovablePairs(rp: ResolvedPlan, services: ResolvedServices, fro
   });
 }
 
+const describeServices = (s: ResolvedServices, from: string): string =>
+  `orel: keyless with Fulcio ${s.fulcio}, Rekor v${s.rekor.version} ${s.rekor.url}${s.tsa ? `, timestamps from ${s.tsa}` : ''} (chosen from ${from})`;
+
 export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp: ResolvedPlan, sandboxDir?: string, cli: CliToken = {}): Promise<KeylessSetup> {
   const where = `signers.${name}`;
   if (cli.token) registerSecret(cli.token);
@@ -111,7 +114,7 @@ export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp
       rekorUrl: services.rekor.version === 1 ? services.rekor.url : undefined,
       rekorVersion: services.rekor.version,
     },
-    services: { ...services, from },
+    note: describeServices(services, from),
   };
 }
 
@@ -145,7 +148,7 @@ export async function sandboxKeylessSetup(spec: KeylessSignerSpec, rp: ResolvedP
         rekorUrl: services.rekor.version === 1 ? services.rekor.url : undefined,
         rekorVersion: services.rekor.version,
       },
-      services: { ...services, from },
+      note: describeServices(services, from),
       close: () => sb.close(),
     };
   } catch (e) {

@@ -17,6 +17,8 @@ export interface SignerSetup {
   signer: Signer;
   witnesses: Witness[];
   trust: Trust;
+  /** What the run signs with (keyless: the services and where they were chosen from), for the log. */
+  note?: string;
   close?: Closer;
 }
 

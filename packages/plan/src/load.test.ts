@@ -246,3 +246,18 @@ test('withoutSecrets masks every literal secret field and keeps ${env:...} refer
   assert.equal(shown.signers.k.key, 'k.pem');
   assert.equal((rp.plan.signers as any).k.password, 'hunter2', 'the plan itself is untouched');
 });
+
+test('Rekor v2 without bundles, and signingConfig "tuf" without verification.tuf, are refused at load, naming the key', async () => {
+  const v2 = await orelError('PLAN_INVALID', () =>
+    parsePlan(minimal('signers:\n  s: { type: keyless, rekorVersion: 2 }\nsigning: { signer: s, what: artifacts, outputs: [sig, cert] }\n'), 'r.yaml', { env: {} }),
+  );
+  assert.ok(e2(v2).some((l) => /r\.yaml:\d+:\d+: signing\.outputs: signer "s" logs in Rekor v2, which cannot be searched.*add "bundle"/.test(l)), e2(v2).join('\n'));
+  const tuf = await orelError('PLAN_INVALID', () => parsePlan(minimal('signers:\n  s: { type: keyless, signingConfig: tuf }\n'), 'r.yaml', { env: {} }));
+  assert.ok(e2(tuf).some((l) => /signers\.s\.signingConfig: "tuf" takes the signing config from verification\.tuf/.test(l)), e2(tuf).join('\n'));
+  // With bundles, or a private TUF repository named, the same signers load.
+  const policy = 'verification: { identity: r@corp.example, issuer: "https://oidc.corp.example"';
+  parsePlan(minimal(`signers:\n  s: { type: keyless, rekorVersion: 2 }\nsigning: { signer: s, what: artifacts, outputs: [bundle, sig, cert] }\n${policy} }\n`), 'r.yaml', { env: {} });
+  parsePlan(minimal(`signers:\n  s: { type: keyless, signingConfig: tuf }\nsigning: { signer: s, what: artifacts, outputs: [bundle] }\n${policy}, tuf: { mirror: "https://tuf.corp.example", root: root.json } }\n`), 'r.yaml', { env: {} });
+});
+
+const e2 = (e: { details?: string[]; message: string }): string[] => [e.message, ...(e.details ?? [])];
