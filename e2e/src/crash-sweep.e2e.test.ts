@@ -135,15 +135,8 @@ describe('kill -9 sweep over a 300-artifact keyless release', () => {
     assert.equal(last.status, 0, errorLines(last.stderr) + last.stderr.slice(-2000));
     assert.ok(kills >= 10, `${kills} kills landed`);
     t.diagnostic(`--nomock: ${kills} kill -9 points, then a clean finish`);
-    // Server-side writes: uploads and copies that succeeded, per object.
-    const writes = new Map<string, number>();
-    for (const r of gcs.stats.requests) {
-      if (r.status !== 200 || r.method !== 'POST') continue;
-      const m = /\/upload\/storage\/v1\/b\/([^/]+)\/o\?.*?name=([^&]+)/.exec(r.path) ?? /\/rewriteTo\/b\/([^/]+)\/o\/([^/?]+)/.exec(r.path) ?? /\/copyTo\/b\/([^/]+)\/o\/([^/?]+)/.exec(r.path);
-      if (!m) continue;
-      const key = `${m[1]}/${decodeURIComponent(m[2])}`;
-      writes.set(key, (writes.get(key) ?? 0) + 1);
-    }
+    // Server-side writes: uploads and copies committed, per object (a kill between the commit and the answer still counts).
+    const writes = gcs.writes();
     const objects = [...gcs.objects('sweep-staging').keys()].map((k) => `sweep-staging/${k}`).concat([...gcs.objects('sweep-release').keys()].map((k) => `sweep-release/${k}`));
     assert.ok(objects.length > 4 * N, `${objects.length} objects`);
     for (const o of objects) assert.equal(writes.get(o), 1, `${o} written ${writes.get(o) ?? 0} times`);

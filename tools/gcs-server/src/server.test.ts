@@ -75,6 +75,7 @@ describe('gcs-server with @google-cloud/storage', () => {
     const [got] = await f.download({ validation: 'crc32c' });
     assert.ok(got.equals(data));
     assert.ok((await srv.readObject('b1', 'dir/multi.bin')).equals(data));
+    assert.equal(srv.writes().get('b1/dir/multi.bin'), 1, 'one committed write');
   });
 
   test('media upload (raw uploadType=media)', async () => {

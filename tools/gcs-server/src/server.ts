@@ -41,6 +41,8 @@ export interface GcsServer {
   createBucket(name: string): void;
   /** Live objects of a bucket by name (a snapshot; bytes via readObject). */
   objects(bucket: string): Map<string, StoredObject>;
+  /** How many times each "bucket/name" was written (uploads and copies committed server-side, even when the client died before the answer). */
+  writes(): Map<string, number>;
   readObject(bucket: string, name: string): Promise<Buffer>;
   /** Seeds an object directly, bypassing the API. */
   putObject(bucket: string, name: string, data: Buffer | string, meta?: WritableMeta): StoredObject;
@@ -483,6 +485,7 @@ export async function startGcsServer(opts: GcsServerOptions = {}): Promise<GcsSe
     port,
     createBucket: (name) => void store.createBucket(name),
     objects: (bucket) => new Map(store.bucket(bucket).objects),
+    writes: () => new Map(store.commits),
     readObject: async (bucket, name) => {
       const chunks: Buffer[] = [];
       for await (const c of createReadStream(store.object(bucket, name).file)) chunks.push(c as Buffer);

@@ -139,9 +139,13 @@ export class Store {
     return o;
   }
 
+  /** Generations committed per "bucket/name" (uploads and copies), whether or not the client saw the answer. */
+  readonly commits = new Map<string, number>();
+
   /** Makes `file` (already hashed) the live generation of bucket/name; the caller checked preconditions. */
   commit(bucket: string, name: string, file: string, h: { size: number; md5Hash: string; crc32c: string }, meta: WritableMeta): StoredObject {
     const b = this.bucket(bucket);
+    this.commits.set(`${bucket}/${name}`, (this.commits.get(`${bucket}/${name}`) ?? 0) + 1);
     const prev = b.objects.get(name);
     const now = new Date().toISOString();
     const obj: StoredObject = {
