@@ -53,6 +53,29 @@ export function planTuf(rp: ResolvedPlan): TufRepoSpec | undefined {
   return tuf && { mirror: tuf.mirror, root: resolve(rp.dir, tuf.root) };
 }
 
+/** The signing config a TUF repository publishes: with rekorVersion 2, Sigstore's Rekor v2 one (a superset of the default) if it has one, else the default. */
+async function tufSigningConfig(repo: TufRepoSpec, rekorVersion: 1 | 2 | undefined, opts: TufOptions): Promise<{ config: SigningConfig; from: string } | undefined> {
+  const target = (rekorVersion === 2 ? await readTufTarget(repo, SIGNING_CONFIG_REKOR_V2_TARGET, opts) : undefined) ?? (await readTufTarget(repo, SIGNING_CONFIG_TARGET, opts));
+  return target && { config: parseSigningConfig(JSON.parse(target.text), target.source), from: target.source };
+}
+
+/**
+ * The signer, witnesses and log facts for the chosen services. Refused here,
+ * before anything is signed: pairs Rekor v2 could not prove, Rekor v2
+ * without a TSA.
+ */
+async function keylessOn(rp: ResolvedPlan, services: ResolvedServices, from: string, signer: { ref?: string; token: () => Promise<string> }) {
+  refuseUnprovablePairs(rp, services, from);
+  const witnesses = createKeylessWitnesses({ rekor: services.rekor.url, rekorVersion: services.rekor.version, tsa: services.tsa });
+  return {
+    signer: await createKeylessSigner({ fulcio: services.fulcio, ref: signer.ref }, { token: signer.token }),
+    witnesses,
+    // Rekor v2 has no search API: a .sig + .cert pair is proven by the release's own bundle.
+    log: { rekorUrl: services.rekor.version === 1 ? services.rekor.url : undefined, rekorVersion: services.rekor.version },
+    note: describeServices(services, from),
+  };
+}
+
 /** The signing config the signer names, or undefined when the plan names every service (or offline public-good has none cached). */
 async function signingConfigFor(spec: KeylessSignerSpec, rp: ResolvedPlan, opts: TufOptions): Promise<{ config?: SigningConfig; from: string }> {
   const source = spec.signingConfig ?? PUBLIC_GOOD;
@@ -61,10 +84,7 @@ async function signingConfigFor(spec: KeylessSignerSpec, rp: ResolvedPlan, opts:
   if (source === 'sandbox') throw new OrelError('USAGE', `signingConfig "sandbox" is mock mode's; --nomock needs "public-good", "tuf" or a file`);
   if (source === PUBLIC_GOOD || source === 'tuf') {
     const repo = source === 'tuf' ? planTuf(rp)! : { mirror: PUBLIC_GOOD_MIRROR };
-    // rekorVersion 2 takes Sigstore's Rekor v2 signing config (a superset of the default), else the default.
-    const target = (spec.rekorVersion === 2 ? await readTufTarget(repo, SIGNING_CONFIG_REKOR_V2_TARGET, opts) : undefined) ?? (await readTufTarget(repo, SIGNING_CONFIG_TARGET, opts));
-    if (!target) return { from: `built-in public-good URLs (no ${SIGNING_CONFIG_TARGET} from ${repo.mirror}${opts.offline ? ' in the offline cache' : ''})` };
-    return { config: parseSigningConfig(JSON.parse(target.text), target.source), from: target.source };
+    return (await tufSigningConfig(repo, spec.rekorVersion, opts)) ?? { from: `built-in public-good URLs (no ${SIGNING_CONFIG_TARGET} from ${repo.mirror}${opts.offline ? ' in the offline cache' : ''})` };
   }
   const file = resolve(rp.dir, source);
   return { config: parseSigningConfig(await readJsonFile(file, 'signing config'), file), from: file };
@@ -98,24 +118,9 @@ export async function realKeylessSetup(name: string, spec: KeylessSignerSpec, rp
   const opts = tufOptions();
   const { config, from } = await signingConfigFor(spec, rp, opts);
   const services = resolveServices(spec, config, from, PUBLIC_GOOD_SERVICES);
-  refuseUnprovablePairs(rp, services, from);
-  // Refused here, before anything is signed: a Rekor v2 without a TSA, a config with no usable service.
-  const witnesses = createKeylessWitnesses({ rekor: services.rekor.url, rekorVersion: services.rekor.version, tsa: services.tsa });
-  const signer = await createKeylessSigner({ fulcio: services.fulcio }, { token: () => source.getToken() });
+  const { signer, witnesses, log, note } = await keylessOn(rp, services, from, { token: () => source.getToken() });
   const root = await loadTrustedRoot(rp.plan.verification?.trustedRoot, { baseDir: rp.dir, sandboxDir, tuf: planTuf(rp), tufOptions: opts });
-  return {
-    signer,
-    witnesses,
-    // Rekor v2 has no search API: a .sig + .cert pair is proven by the release's own bundle.
-    trust: {
-      trustedRoot: root.json,
-      trustedRootPath: root.file,
-      trustedRootSource: root.source,
-      rekorUrl: services.rekor.version === 1 ? services.rekor.url : undefined,
-      rekorVersion: services.rekor.version,
-    },
-    note: describeServices(services, from),
-  };
+  return { signer, witnesses, trust: { trustedRoot: root.json, trustedRootPath: root.file, trustedRootSource: root.source, ...log }, note };
 }
 
 export async function sandboxKeylessSetup(spec: KeylessSignerSpec, rp: ResolvedPlan, sandboxDir: string): Promise<KeylessSetup> {
@@ -127,17 +132,12 @@ export async function sandboxKeylessSetup(spec: KeylessSignerSpec, rp: ResolvedP
     const cacheDir = join(dir, 'tuf-cache');
     await rm(cacheDir, { recursive: true, force: true });
     const repo = { mirror: sb.tufUrl, root: sb.tufRootPath };
-    const configName = spec.rekorVersion === 2 ? SIGNING_CONFIG_REKOR_V2_TARGET : SIGNING_CONFIG_TARGET;
-    const [configTarget, rootTarget] = await Promise.all([readTufTarget(repo, configName, { cacheDir }), readTufTarget(repo, TRUSTED_ROOT_TARGET, { cacheDir })]);
-    if (!configTarget || !rootTarget) throw new OrelError('INTERNAL', `the sandbox TUF repository at ${sb.tufUrl} lacks its signing config or trusted root`);
-    const from = `the sandbox's ${configName} (TUF)`;
-    const config = parseSigningConfig(JSON.parse(configTarget.text), from);
+    const [chosen, rootTarget] = await Promise.all([tufSigningConfig(repo, spec.rekorVersion, { cacheDir }), readTufTarget(repo, TRUSTED_ROOT_TARGET, { cacheDir })]);
+    if (!chosen || !rootTarget) throw new OrelError('INTERNAL', `the sandbox TUF repository at ${sb.tufUrl} lacks its signing config or trusted root`);
     // The plan's URLs name real services; in mock mode only its choice of Rekor version counts.
-    const services = resolveServices({ rekorVersion: spec.rekorVersion }, config, from, PUBLIC_GOOD_SERVICES);
-    refuseUnprovablePairs(rp, services, from);
-    const witnesses = createKeylessWitnesses({ rekor: services.rekor.url, rekorVersion: services.rekor.version, tsa: services.tsa });
+    const services = resolveServices({ rekorVersion: spec.rekorVersion }, chosen.config, chosen.from, PUBLIC_GOOD_SERVICES);
     // The ref names no port: what orel writes must not change between runs of one sandbox.
-    const signer = await createKeylessSigner({ fulcio: services.fulcio, ref: 'keyless (sandbox Fulcio)' }, { token: async () => sb.mintToken() });
+    const { signer, witnesses, log, note } = await keylessOn(rp, services, chosen.from, { ref: 'keyless (sandbox Fulcio)', token: async () => sb.mintToken() });
     return {
       signer,
       witnesses,
@@ -145,10 +145,9 @@ export async function sandboxKeylessSetup(spec: KeylessSignerSpec, rp: ResolvedP
         trustedRoot: JSON.parse(rootTarget.text),
         trustedRootPath: sb.trustedRootPath,
         trustedRootSource: `${sb.trustedRootPath} (the sandbox's, through its TUF repository)`,
-        rekorUrl: services.rekor.version === 1 ? services.rekor.url : undefined,
-        rekorVersion: services.rekor.version,
+        ...log,
       },
-      note: describeServices(services, from),
+      note,
       close: () => sb.close(),
     };
   } catch (e) {

@@ -1,11 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import { OREL_VERSION } from '@orel/core';
 import { register as registerPlan } from './commands/plan.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerStatus } from './commands/status.js';
 import { register as registerVerifyImage } from './commands/verify-image.js';
 import { register as registerVerifyBlob } from './commands/verify-blob.js';
 
-export const VERSION = '0.1.0';
+export const VERSION = OREL_VERSION;
 
 const EXIT_CODES = `
 Exit status: 0 success; 2 bad plan or usage; 3 verification failed (or a stage that is not

@@ -7,3 +7,4 @@ export * from './redact.js';
 export * from './ports.js';
 export * from './log.js';
 export * from './process.js';
+export * from './version.js';

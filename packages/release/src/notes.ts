@@ -66,6 +66,15 @@ function policyFlags(i: VerifyNotesInput): string[] {
 
 const cmd = (...parts: string[]) => parts.map(shq).join(' ');
 
+/** The flags every signature command of a release shares: who signed, the trusted root, and (key-signed, unlogged) cosign's opt-out of the log. */
+function signerFlags(i: VerifyNotesInput): { policy: string[]; root: string[]; noTlog: string[] } {
+  return {
+    policy: policyFlags(i),
+    root: i.trustedRoot ? ['--trusted-root', i.trustedRoot] : [],
+    noTlog: i.signing?.mode === 'key' && !i.tlog ? ['--insecure-ignore-tlog'] : [],
+  };
+}
+
 /** A file operand that no tool reads as an option (a release may hold a file named "-rf.tar.gz"). */
 export const operand = (name: string): string => (name.startsWith('-') ? `./${name}` : name);
 
@@ -81,9 +90,7 @@ export function verifyCommands(i: VerifyNotesInput, file: string): { orel: strin
   const out = { orel: [] as string[], cosign: [] as string[] };
   const s = i.signing;
   if (!s) return out;
-  const policy = policyFlags(i);
-  const root = i.trustedRoot ? ['--trusted-root', i.trustedRoot] : [];
-  const noTlog = s.mode === 'key' && !i.tlog ? ['--insecure-ignore-tlog'] : [];
+  const { policy, root, noTlog } = signerFlags(i);
   if (s.outputs.includes('bundle')) {
     out.orel.push(cmd('orel', 'verify-blob', signed, '--bundle', `${signed}.sigstore.json`, ...policy, ...root));
     out.cosign.push(cmd('cosign', 'verify-blob', signed, '--bundle', `${signed}.sigstore.json`, ...policy, ...root, ...noTlog));
@@ -102,9 +109,7 @@ export function verifyCommands(i: VerifyNotesInput, file: string): { orel: strin
 export function provenanceCommands(i: VerifyNotesInput, file: string): { orel: string[]; cosign: string[] } {
   const s = i.signing;
   if (!s || !i.provenance) return { orel: [], cosign: [] };
-  const policy = policyFlags(i);
-  const root = i.trustedRoot ? ['--trusted-root', i.trustedRoot] : [];
-  const noTlog = s.mode === 'key' && !i.tlog ? ['--insecure-ignore-tlog'] : [];
+  const { policy, root, noTlog } = signerFlags(i);
   const type = ['--type', 'slsaprovenance1'];
   return {
     orel: [cmd('orel', 'verify-blob', operand(file), '--bundle', i.provenance, ...type, ...policy, ...root)],

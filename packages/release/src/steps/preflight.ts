@@ -14,7 +14,7 @@ import { markerTargets } from './markers.js';
 import { publishesNotes, renderNotes } from './notes.js';
 import { noTargets } from './publish.js';
 import { signingSubjects } from './sign.js';
-import { makesProvenance, PROVENANCE_STEP, provenanceKey, provenanceName } from './provenance.js';
+import { makesProvenance, PROVENANCE_STEP, provenanceKey, provenanceName, provenanceSubjects } from './provenance.js';
 
 /** What the stage will write, including the signature files and provenance signing will make (their bytes not known yet). */
 async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[]; predicted: Artifact[] }> {
@@ -50,7 +50,7 @@ async function free(ctx: ReleaseContext, p: Publisher, key: string, a: Artifact)
   const info = await p.stat(key);
   if (!info) return true;
   if (a.size < 0) {
-    if (a.kind === 'attestation') return ctx.journal.isDone(PROVENANCE_STEP, provenanceKey(ctx));
+    if (a.kind === 'attestation') return ctx.journal.isDone(PROVENANCE_STEP, provenanceKey(provenanceSubjects(ctx)));
     const subject = a.subject ? ctx.artifacts.get(a.subject) : undefined;
     return subject !== undefined && ctx.journal.isDone('sign', signJournalKey(subject));
   }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { and, byKind, isBuildOutput, not, or, type Artifact } from '@orel/core';
+import { and, byKind, isBuildOutput, not, or, OREL_VERSION, type Artifact } from '@orel/core';
 import type { Step } from '@orel/pipeline';
 import { outputArtifact, readOutput, serializeBundle, signDsseBundle, writeOutput } from '@orel/sign';
 import type { ReleaseContext } from '../context.js';
@@ -15,7 +15,6 @@ import { detectBuildRun, provenanceStatement } from '../provenance.js';
 import { checkCertificateIdentity } from './sign.js';
 
 export const PROVENANCE_STEP = 'provenance';
-const OREL_VERSION = '0.1.0';
 
 /** The provenance bundle's file name for this release. */
 export const provenanceName = (ctx: ReleaseContext): string => `${ctx.rp.plan.release.name}-${ctx.rp.vars.version}.intoto.sigstore.json`;
@@ -27,8 +26,7 @@ export const provenanceSubjects = (ctx: ReleaseContext): Artifact[] =>
   ctx.artifacts.list(and(or(isBuildOutput, and(byKind('checksum'), (a) => a.subject === undefined)), not(byKind('image'))));
 
 /** Journal key: the file subjects' digests (images are resolved once per build); another build is attested anew. */
-export const provenanceKey = (ctx: ReleaseContext): string =>
-  createHash('sha256').update(JSON.stringify(provenanceSubjects(ctx).map((a) => [a.name, a.sha256]))).digest('hex');
+export const provenanceKey = (subjects: Artifact[]): string => createHash('sha256').update(JSON.stringify(subjects.map((a) => [a.name, a.sha256]))).digest('hex');
 
 export const provenanceStep: Step<ReleaseContext> = {
   name: PROVENANCE_STEP,
@@ -39,7 +37,7 @@ export const provenanceStep: Step<ReleaseContext> = {
     const dir = join(ctx.workDir, 'attestations');
     const subjects = provenanceSubjects(ctx);
     const images = ((ctx.report.images ?? []) as { repository: string; digest: string }[]).map((i) => ({ name: i.repository, digest: i.digest }));
-    const key = provenanceKey(ctx);
+    const key = provenanceKey(subjects);
     const done = ctx.journal.isDone(PROVENANCE_STEP, key) ? await readOutput(dir, name) : undefined;
     if (done) {
       ctx.artifacts.upsert(outputArtifact(dir, name, 'attestation', done));
