@@ -44,6 +44,11 @@ describe('sigstore-python accepts orel keyless bundles', () => {
     assert.equal(attested.status, 0, `provenance\n${attested.stdout}\n${attested.stderr}`);
     writeFileSync(join(dir, 'not-released'), 'x');
     assert.notEqual(verify(policy.identity, [...provenance, 'not-released']).status, 0, 'a file the provenance does not name');
+    // The SBOM attestation likewise: the files the SBOM describes are its subjects.
+    const sbom = ['--bundle', 'hello-1.2.0.spdx.json.intoto.sigstore.json'];
+    const described = verify(policy.identity, [...sbom, 'hello-1.2.0-linux-amd64.tar.gz']);
+    assert.equal(described.status, 0, `SBOM attestation\n${described.stdout}\n${described.stderr}`);
+    assert.notEqual(verify(policy.identity, [...sbom, 'not-released']).status, 0, 'a file the SBOM attestation does not name');
     assert.notEqual(verify('https://github.com/attacker/x/.github/workflows/r.yml@refs/heads/main', [files[0]]).status, 0, 'another identity');
     assert.notEqual(verify(policy.identity, [files[0]], 'https://accounts.google.com').status, 0, 'another issuer');
     appendFileSync(join(dir, files[0]), 'x');

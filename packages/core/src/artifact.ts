@@ -39,6 +39,8 @@ export interface Artifact {
   subject?: string;
   /** Checksum files: the algorithm of the digests they list (never guessed from the name). */
   algorithm?: 'sha256' | 'sha512';
+  /** Attestations: the in-toto predicate type of the statement they sign (SLSA provenance, SPDX, CycloneDX). */
+  predicateType?: string;
   /** Values the set's path pattern extracted ({name}, {version}...), beyond os/arch. */
   placeholders?: Record<string, string>;
   /** Where this artifact was staged (from the stage manifest, at release time). */

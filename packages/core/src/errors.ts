@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'VERIFY_FAILED' // post-publish or end-user verification failed
   | 'POLICY' // identity policy missing or not met
   | 'LIMIT' // a target's hard limit (asset count, size) would be exceeded
+  | 'SBOM_INVALID' // an SBOM to attest is not SPDX / CycloneDX JSON of a known version, or breaks its schema
   | 'USAGE' // bad command line
   | 'LOCKED' // another orel run holds the release's state directory
   | 'INTERNAL';

@@ -120,7 +120,7 @@ export function validateStageManifest(doc: unknown, file: string): StageManifest
     if (!Number.isSafeInteger(a.size) || (a.size as number) < 0) fail(`${at}.size`, 'must be a non-negative integer');
     hex(a.sha256, `${at}.sha256`, 64);
     hex(a.sha512, `${at}.sha512`, 128);
-    for (const k of ['path', 'relPath', 'set', 'os', 'arch', 'subject']) optStr(a[k], `${at}.${k}`);
+    for (const k of ['path', 'relPath', 'set', 'os', 'arch', 'subject', 'predicateType']) optStr(a[k], `${at}.${k}`);
     if (a.algorithm !== undefined && a.algorithm !== 'sha256' && a.algorithm !== 'sha512') fail(`${at}.algorithm`, 'must be sha256 or sha512');
     if (a.placeholders !== undefined) obj(a.placeholders, `${at}.placeholders`);
     if (!Array.isArray(a.staged)) fail(`${at}.staged`, 'must be an array');

@@ -25,6 +25,9 @@ export const ANN_TITLE = 'org.opencontainers.image.title';
 /** The in-toto predicate cosign v3 signs for `cosign sign` with the new bundle format. */
 export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 export const INTOTO_PAYLOAD = 'application/vnd.in-toto+json';
+/** cosign attest's `.att` layers: a DSSE envelope each, its predicate type annotated. */
+export const DSSE_ENVELOPE = 'application/vnd.dsse.envelope.v1+json';
+export const ANN_PREDICATE_TYPE = 'predicateType';
 
 export const isIndex = (mt: string | undefined): boolean => mt === OCI_INDEX || mt === DOCKER_LIST;
 export const isImageManifest = (mt: string | undefined): boolean => mt === OCI_MANIFEST || mt === DOCKER_MANIFEST;
@@ -68,3 +71,5 @@ export interface ImageIndex {
 /** `sha256:abc` → `sha256-abc`: the cosign `.sig` tag stem and the referrers fallback tag. */
 export const digestTag = (digest: string): string => digest.replace(':', '-');
 export const sigTag = (digest: string): string => `${digestTag(digest)}.sig`;
+/** cosign's attestation tag. */
+export const attTag = (digest: string): string => `${digestTag(digest)}.att`;

@@ -1,12 +1,12 @@
 // Promotion: copy an image by digest (index, every platform manifest, every
 // blob; mounted when both repositories are on one registry) and its
-// signatures (`.sig` manifests merged, referrers and their fallback index)
+// signatures and attestations (`.sig` / `.att` manifests merged, referrers and their fallback index)
 // from staging to a release repository, then apply release tags. A tag that
 // points at another digest is refused unless it is mutable. Re-runs copy
 // nothing new and change nothing.
 import { DEFAULT_CONCURRENCY, OrelError, mapLimit } from '@orel/core';
 import type { RegistryClient } from './client.js';
-import { isIndex, ANN_SIGNATURE, sigTag, type Descriptor, type ImageIndex, type ImageManifest } from './media.js';
+import { isIndex, ANN_SIGNATURE, attTag, sigTag, type Descriptor, type ImageIndex, type ImageManifest } from './media.js';
 import { addToFallbackIndex } from './referrers.js';
 import { sigManifest } from './simplesigning.js';
 
@@ -66,7 +66,7 @@ export async function promoteImage(o: PromoteOptions): Promise<PromoteResult> {
   const copier = new Copier(o.from, o.to, o.concurrency ?? DEFAULT_CONCURRENCY, res);
   const children = await copier.copyManifest(o.digest);
   for (const d of [o.digest, ...children]) {
-    res.signatures.layersAdded += await copier.copySignatures(d);
+    for (const tag of [sigTag(d), attTag(d)]) res.signatures.layersAdded += await copier.copySignatureTag(tag);
     res.signatures.referrersAdded += await copier.copyReferrers(d);
   }
 
@@ -137,9 +137,8 @@ class Copier {
     this.res.blobs.copied++;
   }
 
-  /** Merges the source `.sig` layers into the destination's; returns the number of layers added. */
-  async copySignatures(digest: string): Promise<number> {
-    const tag = sigTag(digest);
+  /** Merges the source's `.sig` (or `.att`) layers into the destination's; returns the number of layers added. */
+  async copySignatureTag(tag: string): Promise<number> {
     const src = await this.from.client.getManifest(this.from.repo, tag);
     if (!src) return 0;
     const dst = await this.to.client.getManifest(this.to.repo, tag);

@@ -58,6 +58,8 @@ export async function addToFallbackIndex(client: RegistryClient, repo: string, s
 
 export interface FoundBundle {
   manifestDigest: string;
+  /** The bundle blob's digest (the same bundle attached twice has one). */
+  blobDigest: string;
   predicateType?: string;
   bundle: Bundle;
   /** Leaf certificate PEM for keyless bundles. */
@@ -80,6 +82,7 @@ export async function findBundles(client: RegistryClient, repo: string, digest: 
     const certificate = leafCertificate(bundle);
     out.push({
       manifestDigest: m.digest,
+      blobDigest: layer.digest,
       predicateType: manifest.annotations?.[ANN_BUNDLE_PREDICATE] ?? d.annotations?.[ANN_BUNDLE_PREDICATE],
       bundle,
       certificate,
@@ -98,12 +101,15 @@ export function leafCertificate(b: Bundle): string | undefined {
 
 /** Checks a DSSE bundle's signature with a PEM public key (key-signed bundles). */
 export function dsseVerifiesWith(b: Bundle, publicKeyPem: string): boolean {
-  if (b.content.$case !== 'dsseEnvelope') return false;
-  const env = b.content.dsseEnvelope;
+  return b.content.$case === 'dsseEnvelope' && envelopeVerifiesWith(b.content.dsseEnvelope, publicKeyPem);
+}
+
+/** Checks a DSSE envelope's signatures (PAE) with a PEM public key or certificate. */
+export function envelopeVerifiesWith(env: { payloadType: string; payload: Buffer; signatures: { sig: Buffer }[] }, keyOrCertPem: string): boolean {
   const pae = dsse.preAuthEncoding(env.payloadType, env.payload);
   return env.signatures.some((s) => {
     try {
-      return verify('sha256', pae, publicKeyPem, s.sig);
+      return verify('sha256', pae, keyOrCertPem, s.sig);
     } catch {
       return false;
     }

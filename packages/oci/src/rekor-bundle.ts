@@ -76,6 +76,20 @@ export function chainFromTrustedRoot(trustedRoot: unknown, leafPem: string): str
  * has no bundle referrer (images signed by cosign before v3).
  */
 export function bundleFromSigLayer(annotations: Record<string, string>, payload: Buffer): Bundle {
+  return bundleFromAnnotations(annotations, {
+    messageSignature: {
+      messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(payload).digest('base64') },
+      signature: annotations[ANN_SIGNATURE],
+    },
+  });
+}
+
+/** The same for a keyless `.att` layer: its DSSE envelope (JSON as stored) is the bundle's content. */
+export function bundleFromAttLayer(annotations: Record<string, string>, envelope: unknown): Bundle {
+  return bundleFromAnnotations(annotations, { dsseEnvelope: envelope });
+}
+
+function bundleFromAnnotations(annotations: Record<string, string>, content: Record<string, unknown>): Bundle {
   const rekor = JSON.parse(annotations[ANN_BUNDLE]) as { SignedEntryTimestamp: string; Payload: { body: string; integratedTime: number; logIndex: number; logID: string } };
   const body = JSON.parse(Buffer.from(rekor.Payload.body, 'base64').toString('utf8')) as { kind: string; apiVersion: string };
   return bundleFromJSON({
@@ -94,9 +108,6 @@ export function bundleFromSigLayer(annotations: Record<string, string>, payload:
       ],
       timestampVerificationData: { rfc3161Timestamps: [] },
     },
-    messageSignature: {
-      messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(payload).digest('base64') },
-      signature: annotations[ANN_SIGNATURE],
-    },
+    ...content,
   });
 }

@@ -7,7 +7,7 @@ import { verify } from 'node:crypto';
 import { OrelError, type KeyMaterial, type SignatureResult, type Signer } from '@orel/core';
 import { bundleToJSON } from '@sigstore/bundle';
 import type { Witness } from '@sigstore/sign';
-import { signDsseBundle } from '@orel/sign';
+import { inTotoStatement, signDsseBundle } from '@orel/sign';
 import { sha256Digest, type RegistryClient } from './client.js';
 import { signerIdentity } from './identity.js';
 import {
@@ -134,15 +134,7 @@ function verifiesWith(layer: Descriptor, payload: Buffer, pem: string): boolean 
 
 /** The in-toto statement cosign v3 signs for an image. */
 export function signStatement(reference: string, digest: string): Buffer {
-  const [alg, hex] = digest.split(':');
-  return Buffer.from(
-    JSON.stringify({
-      _type: 'https://in-toto.io/Statement/v1',
-      subject: [{ name: reference, digest: { [alg]: hex } }],
-      predicateType: COSIGN_SIGN_PREDICATE,
-      predicate: {},
-    }),
-  );
+  return Buffer.from(JSON.stringify(inTotoStatement(COSIGN_SIGN_PREDICATE, {}, [{ name: reference, digest }])));
 }
 
 async function attachSignBundle(o: SignImageOptions, ours: { identity: string; publicKeyPem?: string }): Promise<{ status: 'added' | 'exists'; manifestDigest: string }> {

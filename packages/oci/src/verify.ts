@@ -63,15 +63,7 @@ export async function verifyImage(o: VerifyImageOptions): Promise<VerifyImageRes
       hint: 'and --certificate-oidc-issuer or --certificate-oidc-issuer-regexp',
     });
   }
-  const where = `${o.client.host}/${o.repo}`;
-  const m = await o.client.getManifest(o.repo, o.ref);
-  if (!m) throw new OrelError('VERIFY_FAILED', `${where}:${o.ref} not found`);
-  if (o.expectedDigest && m.digest !== o.expectedDigest) {
-    throw new OrelError('VERIFY_FAILED', `${where}:${o.ref} resolves to ${m.digest}, expected ${o.expectedDigest}`);
-  }
-  const digests = [m.digest];
-  if (o.platforms && isIndex(m.mediaType)) digests.push(...(JSON.parse(m.bytes.toString('utf8')) as ImageIndex).manifests.map((d) => d.digest));
-  const verifier = o.trustedRoot ? new Verifier(toTrustMaterial(TrustedRoot.fromJSON(o.trustedRoot))) : undefined;
+  const { where, m, digests, verifier } = await resolveForVerify(o);
 
   const checks: SignatureCheck[] = [];
   const failures: string[] = [];
@@ -89,6 +81,20 @@ export async function verifyImage(o: VerifyImageOptions): Promise<VerifyImageRes
   return { digest: m.digest, mediaType: m.mediaType, checks };
 }
 
+/** The manifest a reference names (checked against the expected digest), the digests to check and the keyless verifier. */
+export async function resolveForVerify(o: VerifyImageOptions) {
+  const where = `${o.client.host}/${o.repo}`;
+  const m = await o.client.getManifest(o.repo, o.ref);
+  if (!m) throw new OrelError('VERIFY_FAILED', `${where}:${o.ref} not found`);
+  if (o.expectedDigest && m.digest !== o.expectedDigest) {
+    throw new OrelError('VERIFY_FAILED', `${where}:${o.ref} resolves to ${m.digest}, expected ${o.expectedDigest}`);
+  }
+  const digests = [m.digest];
+  if (o.platforms && isIndex(m.mediaType)) digests.push(...(JSON.parse(m.bytes.toString('utf8')) as ImageIndex).manifests.map((d) => d.digest));
+  const verifier = o.trustedRoot ? new Verifier(toTrustMaterial(TrustedRoot.fromJSON(o.trustedRoot))) : undefined;
+  return { where, m, digests, verifier };
+}
+
 interface Checked {
   check: SignatureCheck;
   /** Leaf certificate of a verified keyless bundle: `.sig` layers signed with it count as verified. */
@@ -102,6 +108,8 @@ async function bundleChecks(o: VerifyImageOptions, digest: string, verifier?: Ve
   const trusted = verifiedCerts.get(o) ?? new Set<string>();
   verifiedCerts.set(o, trusted);
   for (const f of await findBundles(o.client, o.repo, digest)) {
+    // Attestations (another predicate type) are checked by verifyImageAttestations.
+    if (f.predicateType !== undefined && f.predicateType !== COSIGN_SIGN_PREDICATE) continue;
     const base = { digest, source: 'referrer' as const, where: f.manifestDigest };
     try {
       checkStatement(f.bundle, digest);
@@ -123,16 +131,21 @@ async function bundleChecks(o: VerifyImageOptions, digest: string, verifier?: Ve
   return out;
 }
 
-/** The DSSE statement must be cosign's sign predicate about this digest. */
-function checkStatement(b: Bundle, digest: string): void {
+/** The DSSE statement must carry the predicate type (cosign's sign predicate for signatures) and name this digest; returns it. */
+export function checkStatement(b: Bundle, digest: string, predicateType = COSIGN_SIGN_PREDICATE): unknown {
   if (b.content.$case !== 'dsseEnvelope') throw new Error('bundle holds no DSSE envelope');
-  const st = JSON.parse(b.content.dsseEnvelope.payload.toString('utf8'));
-  if (st.predicateType !== COSIGN_SIGN_PREDICATE) throw new Error(`predicate ${st.predicateType} is not ${COSIGN_SIGN_PREDICATE}`);
-  const [alg, hex] = digest.split(':');
-  if (!(st.subject ?? []).some((s: any) => s?.digest?.[alg] === hex)) throw new Error(`statement subject is not ${digest}`);
+  return checkPayload(b.content.dsseEnvelope.payload, digest, predicateType);
 }
 
-function checkPolicy(p: IdentityPolicy, san?: string, issuer?: string): void {
+export function checkPayload(payload: Buffer, digest: string, predicateType: string): unknown {
+  const st = JSON.parse(payload.toString('utf8'));
+  if (st.predicateType !== predicateType) throw new Error(`predicate ${st.predicateType} is not ${predicateType}`);
+  const [alg, hex] = digest.split(':');
+  if (!(st.subject ?? []).some((s: any) => s?.digest?.[alg] === hex)) throw new Error(`statement subject is not ${digest}`);
+  return st;
+}
+
+export function checkPolicy(p: IdentityPolicy, san?: string, issuer?: string): void {
   if (p.identity !== undefined && san !== p.identity) throw new Error(`certificate identity ${san} is not ${p.identity}`);
   if (p.identityRegexp !== undefined && !anchored(p.identityRegexp).test(san ?? '')) throw new Error(`certificate identity ${san} does not match ${p.identityRegexp}`);
   if (p.issuer !== undefined && issuer !== p.issuer) throw new Error(`certificate issuer ${issuer} is not ${p.issuer}`);

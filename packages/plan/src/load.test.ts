@@ -34,7 +34,7 @@ test('the key-signed quickstart plan loads without the signer password', async (
   // Secret fields keep their reference for resolveSecret.
   assert.equal((rp.plan.signers?.['release-key'] as { password?: string }).password, '${env:COSIGN_PASSWORD}');
   assert.deepEqual(rp.plan.stages?.release?.targets, ['release']);
-  assert.deepEqual(stageSteps(rp.plan, 'stage'), ['discover', 'check-rehearsal', 'checksum', 'preflight', 'sign', 'sign-images', 'provenance', 'publish', 'verify', 'record']);
+  assert.deepEqual(stageSteps(rp.plan, 'stage'), ['discover', 'check-rehearsal', 'checksum', 'preflight', 'sign', 'sign-images', 'attest-sboms', 'provenance', 'publish', 'verify', 'record']);
   assert.equal(stageSteps(rp.plan, 'release')[0], 'check-staged');
 });
 

@@ -11,7 +11,7 @@ export const ARTIFACT_KINDS = [
 export const SET_KINDS = ['binary', 'archive', 'sbom', 'provenance', 'other'] as const;
 export const STEP_NAMES = [
   'discover', 'check-rehearsal', 'checksum', 'preflight', 'sign', 'publish', 'record', 'verify', 'check-staged', 'promote',
-  'sign-images', 'promote-images', 'verify-images', 'notes', 'markers', 'finalize', 'provenance',
+  'sign-images', 'promote-images', 'verify-images', 'notes', 'markers', 'finalize', 'provenance', 'attest-sboms',
 ] as const;
 export const CHECKSUM_ALGORITHMS = ['sha256', 'sha512'] as const;
 export const SIGN_OUTPUTS = ['bundle', 'sig', 'cert'] as const;
@@ -227,10 +227,27 @@ export const planSchema = {
       provenance: closed('What the release\'s SLSA provenance must say (checked by verify, not a warning).', {
         builderId: str('runDetails.builder.id must equal this (e.g. https://github.com/example/hello/.github/workflows/release.yml@refs/tags/v1.2.0).'),
         builderIdRegexp: str('...or match this regexp (whole value).'),
+        sourceRepository: str('The repository the release was built from (https://github.com/example/hello): the provenance\'s resolvedDependencies must name it.'),
       }),
     }),
     attestations: closed('Attestations orel makes and signs with the plan\'s signer.', {
       provenance: bool('A SLSA v1 provenance for the release (<name>-<version>.intoto.sigstore.json, a DSSE Sigstore bundle): every released file and image as a subject, the CI run and the plan\'s digest; verification requires it to cover every artifact.'),
+      sboms: {
+        description:
+          'Attest every SBOM the build produced (SPDX 2.3 / 3.0.1, CycloneDX 1.5-1.7 JSON, found by content; validated against their published schemas first): <sbom>.intoto.sigstore.json binds it to what it describes. true: an SBOM named after a file (x.tar.gz.spdx.json) describes that file, any other the whole release. A list binds SBOMs explicitly; SBOMs it does not name fall back to true\'s rule.',
+        oneOf: [
+          { type: 'boolean' },
+          {
+            type: 'array',
+            minItems: 1,
+            items: closed('What one SBOM describes.', {
+              file: str('The SBOM\'s release name, or a glob over release names.', { minLength: 1 }),
+              describes: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Globs over the release names of the files it describes.' },
+              images: { type: 'array', items: NAME, description: 'Names of plan images it describes: the attestation is attached to each (as cosign attest does) and promoted with it.' },
+            }, ['file']),
+          },
+        ],
+      },
     }),
     sandbox: closed('Mock mode\'s sandbox.', {
       dir: str('Sandbox directory (default .orel/sandbox next to the plan).'),

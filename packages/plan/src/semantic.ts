@@ -23,6 +23,17 @@ export function semanticProblems(ctx: SourceCtx, plan: Plan): Problem[] {
   unique((plan.artifacts?.sets ?? []).map((s) => s.name), ['artifacts', 'sets'], 'artifact set');
   unique((plan.images ?? []).map((s) => s.name), ['images'], 'image');
 
+  const imageNames = (plan.images ?? []).map((i) => i.name);
+  const sboms = plan.attestations?.sboms;
+  (Array.isArray(sboms) ? sboms : []).forEach((b, i) =>
+    b.images?.forEach((name, j) => {
+      if (!imageNames.includes(name)) {
+        out.push(problem(ctx, ['attestations', 'sboms', i, 'images', j], `unknown image "${name}"${didYouMean(name, imageNames)}; ${imageNames.length ? `plan images: ${imageNames.join(', ')}` : 'the plan lists no images'}`));
+      }
+    }),
+  );
+  if (sboms && !plan.signing) out.push(problem(ctx, ['attestations', 'sboms'], 'SBOM attestations are signed with the plan\'s signer: add signing (or drop attestations.sboms)'));
+
   const knownTarget = (name: string, path: (string | number)[]) => {
     if (!targetNames.includes(name)) {
       out.push(problem(ctx, path, `unknown target "${name}"${didYouMean(name, targetNames)}; defined targets: ${[...new Set(targetNames)].join(', ')}`));

@@ -7,7 +7,7 @@ import type { Plan, StepName } from './types.js';
 // last, marked verified only when verification passed: `release` refuses
 // a stage that was not verified.
 // `preflight` checks every destination before anything is signed, logged or uploaded.
-export const DEFAULT_STAGE_STEPS: readonly StepName[] = ['discover', 'check-rehearsal', 'checksum', 'preflight', 'sign', 'sign-images', 'provenance', 'publish', 'verify', 'record'];
+export const DEFAULT_STAGE_STEPS: readonly StepName[] = ['discover', 'check-rehearsal', 'checksum', 'preflight', 'sign', 'sign-images', 'attest-sboms', 'provenance', 'publish', 'verify', 'record'];
 // VERIFY.md is written before verification so it is verified too; markers
 // and drafts come last, only after everything verified.
 export const DEFAULT_RELEASE_STEPS: readonly StepName[] = [

@@ -21,10 +21,25 @@ export interface Plan {
   markers?: MarkersSection;
   stages?: StagesSection;
   verification?: VerificationPolicy;
-  /** Attestations orel makes: a SLSA v1 provenance for the release. */
-  attestations?: { provenance?: boolean };
+  /** Attestations orel makes: a SLSA v1 provenance for the release, SBOM attestations. */
+  attestations?: AttestationsSection;
   /** Where mock mode's sandbox lives (default .orel/sandbox next to the plan). */
   sandbox?: { dir?: string };
+}
+
+export interface AttestationsSection {
+  provenance?: boolean;
+  /** Attest the SBOMs the build produced: true (bound by name, else to the release) or explicit bindings. */
+  sboms?: boolean | SbomBindingSpec[];
+}
+
+export interface SbomBindingSpec {
+  /** The SBOM's release name, or a glob over release names. */
+  file: string;
+  /** Globs over the release names of the files it describes. */
+  describes?: string[];
+  /** Plan image names it describes. */
+  images?: string[];
 }
 
 export interface ReleaseInfo {
@@ -198,7 +213,8 @@ export type StepName =
   | 'notes'
   | 'markers'
   | 'finalize'
-  | 'provenance';
+  | 'provenance'
+  | 'attest-sboms';
 
 export interface StageSpec {
   /** Targets this stage publishes to. */
@@ -230,7 +246,7 @@ export interface VerificationPolicy {
   /** Require a transparency-log entry even for key-signed bundles. */
   requireTlog?: boolean;
   /** What the release's SLSA provenance must say. */
-  provenance?: { builderId?: string; builderIdRegexp?: string };
+  provenance?: { builderId?: string; builderIdRegexp?: string; sourceRepository?: string };
 }
 
 /** The plan plus where it came from, after interpolation and defaults. */

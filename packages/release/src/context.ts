@@ -1,6 +1,7 @@
 // What every release step sees. Options (the resolved plan, the mode) are
 // immutable input; what happened lives in the journal and the report.
-import type { ArtifactRegistry, Publisher, Reporter, Signer } from '@orel/core';
+import type { Artifact, ArtifactRegistry, Publisher, Reporter, Signer } from '@orel/core';
+import type { SbomFormat } from '@orel/sbom';
 import type { Journal } from '@orel/pipeline';
 import type { RegistryAccess } from '@orel/oci';
 import type { ResolvedPlan } from '@orel/plan';
@@ -68,6 +69,23 @@ export interface ReleaseReport {
 export interface RunState {
   /** Targets whose post-publish verification passed in this run. */
   verifiedTargets: Set<string>;
+  /** The SBOMs to attest, read and validated once (preflight) for the attest-sboms step. */
+  sboms?: SbomAttestationPlan[];
+}
+
+/** One SBOM of the build, validated, and what its attestation will name. */
+export interface SbomAttestationPlan {
+  sbom: Artifact;
+  format: SbomFormat;
+  document: unknown;
+  /** The files it describes. */
+  files: Artifact[];
+  /** Plan image names it describes. */
+  images: string[];
+  /** <sbom>.intoto.sigstore.json */
+  name: string;
+  /** Journal key: the SBOM and its subjects' digests. */
+  key: string;
 }
 
 export const newRunState = (): RunState => ({ verifiedTargets: new Set() });

@@ -88,6 +88,22 @@ describe('VERIFY.md', () => {
     assert.ok(checkCosignFlags(md) >= 3);
   });
 
+  it('gives the provenance and each SBOM attestation its orel and cosign verify-blob-attestation commands, and their downloads', () => {
+    const md = renderVerifyNotes({
+      ...keyless,
+      provenance: 'tool-1.2.0.intoto.sigstore.json',
+      sboms: [{ attestation: 'tool.cdx.json.intoto.sigstore.json', sbom: 'tool.cdx.json', type: 'cyclonedx', file: 'tool-linux-amd64.tar.gz' }],
+    });
+    const cmds = extractCommands(md);
+    const policy = `--certificate-identity ${keyless.identity} --certificate-oidc-issuer https://token.actions.githubusercontent.com`;
+    assert.ok(cmds.includes(`orel verify-blob tool-linux-amd64.tar.gz --bundle tool.cdx.json.intoto.sigstore.json --type cyclonedx ${policy}`), cmds.join('\n'));
+    assert.ok(cmds.includes(`cosign verify-blob-attestation --bundle tool.cdx.json.intoto.sigstore.json --type cyclonedx ${policy} tool-linux-amd64.tar.gz`));
+    assert.ok(cmds.includes(`cosign verify-blob-attestation --bundle tool-1.2.0.intoto.sigstore.json --type slsaprovenance1 ${policy} tool-linux-amd64.tar.gz`));
+    assert.ok(cmds.includes('curl -sSfLO https://github.com/acme/tool/releases/download/v1.2.0/tool.cdx.json.intoto.sigstore.json'));
+    assert.match(md, /## SBOM\n\n`tool\.cdx\.json\.intoto\.sigstore\.json` attests the SBOM `tool\.cdx\.json`/);
+    assert.equal(cmds.filter((c) => c.startsWith('curl')).length, new Set(cmds.filter((c) => c.startsWith('curl'))).size, 'each download once');
+  });
+
   it('uses --key (and --insecure-ignore-tlog for cosign without a log) for key-signed releases', () => {
     const md = renderVerifyNotes({ ...keyless, identity: undefined, issuer: undefined, signing: { mode: 'key', outputs: ['bundle', 'sig'], what: 'artifacts' }, publicKeyName: 'cosign.pub' });
     const cmds = extractCommands(md);

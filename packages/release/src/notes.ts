@@ -40,6 +40,8 @@ export interface VerifyNotesInput {
   tlog?: boolean;
   /** The release's SLSA provenance bundle (a DSSE Sigstore bundle naming every file), if it publishes one. */
   provenance?: string;
+  /** SBOM attestations: each with its SBOM, cosign's --type for it, and one file it names (the example when it does). */
+  sboms?: { attestation: string; sbom: string; type: 'spdxjson' | 'cyclonedx'; file: string }[];
   /** Keyless entries are in Rekor v2, which cannot be searched: a .sig + .cert pair has no log proof of its own (the bundle has it). */
   rekorV2?: boolean;
 }
@@ -105,17 +107,18 @@ export function verifyCommands(i: VerifyNotesInput, file: string): { orel: strin
   return out;
 }
 
-/** The provenance commands for one file: it is a subject of the signed SLSA v1 statement. */
-export function provenanceCommands(i: VerifyNotesInput, file: string): { orel: string[]; cosign: string[] } {
-  const s = i.signing;
-  if (!s || !i.provenance) return { orel: [], cosign: [] };
+/** The commands that check a file is a subject of a signed attestation of a predicate type (cosign's --type name). */
+export function attestationCommands(i: VerifyNotesInput, bundle: string | undefined, type: string, file: string): { orel: string[]; cosign: string[] } {
+  if (!i.signing || !bundle) return { orel: [], cosign: [] };
   const { policy, root, noTlog } = signerFlags(i);
-  const type = ['--type', 'slsaprovenance1'];
   return {
-    orel: [cmd('orel', 'verify-blob', operand(file), '--bundle', i.provenance, ...type, ...policy, ...root)],
-    cosign: [cmd('cosign', 'verify-blob-attestation', '--bundle', i.provenance, ...type, ...policy, ...root, ...noTlog, operand(file))],
+    orel: [cmd('orel', 'verify-blob', operand(file), '--bundle', bundle, '--type', type, ...policy, ...root)],
+    cosign: [cmd('cosign', 'verify-blob-attestation', '--bundle', bundle, '--type', type, ...policy, ...root, ...noTlog, operand(file))],
   };
 }
+
+/** The provenance commands for one file: it is a subject of the signed SLSA v1 statement. */
+export const provenanceCommands = (i: VerifyNotesInput, file: string): { orel: string[]; cosign: string[] } => attestationCommands(i, i.provenance, 'slsaprovenance1', file);
 
 export function renderVerifyNotes(input: VerifyNotesInput): string {
   // Sorted, so a re-run (artifacts from the stage manifest) writes the same bytes as the first run.
@@ -128,7 +131,17 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
   const signed = s?.what === 'checksums' ? sums : example;
   const { orel, cosign } = verifyCommands(i, signed);
   const sidecars = s ? [...(s.outputs.includes('bundle') ? ['.sigstore.json'] : []), ...(s.outputs.includes('sig') ? ['.sig'] : []), ...(s.outputs.includes('cert') ? ['.cert'] : [])] : [];
-  const downloads = [example, ...(signed !== example ? [signed] : []), ...sidecars.map((x) => signed + x), ...(hasSums && signed === example ? [sums] : []), ...(s?.mode === 'key' ? [i.publicKeyName ?? 'cosign.pub'] : []), ...(s && i.provenance ? [i.provenance] : [])];
+  const downloads = [
+    ...new Set([
+      example,
+      ...(signed !== example ? [signed] : []),
+      ...sidecars.map((x) => signed + x),
+      ...(hasSums && signed === example ? [sums] : []),
+      ...(s?.mode === 'key' ? [i.publicKeyName ?? 'cosign.pub'] : []),
+      ...(s && i.provenance ? [i.provenance] : []),
+      ...(s ? (i.sboms ?? []).flatMap((x) => [x.file, x.attestation]) : []),
+    ]),
+  ];
   const L: string[] = [];
   const block = (cmds: string[]) => L.push('```sh', ...cmds, '```', '');
 
@@ -168,6 +181,15 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
     L.push('## Provenance', '');
     L.push(`\`${i.provenance}\` is a signed SLSA v1 provenance naming every file of this release with its sha256 and sha512; each command checks its signer and that the file is one of its subjects.`, '');
     block([...prov.orel, ...prov.cosign]);
+  }
+  const sbomAttestations = s ? (i.sboms ?? []) : [];
+  if (sbomAttestations.length) {
+    L.push('## SBOM', '');
+    for (const x of sbomAttestations) {
+      const c = attestationCommands(i, x.attestation, x.type, x.file);
+      L.push(`\`${x.attestation}\` attests the SBOM \`${x.sbom}\` for the files it describes; each command checks its signer, that the attested SBOM is of type ${x.type} and that \`${x.file}\` is one of its subjects.`, '');
+      block([...c.orel, ...c.cosign]);
+    }
   }
   if (hasSums) {
     L.push('## Checksum', '');

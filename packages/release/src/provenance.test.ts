@@ -53,4 +53,17 @@ describe('SLSA v1 provenance', () => {
     ]);
     assert.match(provenanceProblems({ _type: 'x' }, [])[0], /not a SLSA v1 provenance/);
   });
+
+  it('holds the source repository to the policy: the GitHub run\'s repository passes, another or none is named', () => {
+    const input = { release: { name: 'h', version: '1' }, subjects: [art('a', 1)], plan: { file: 'p', sha256: '0' }, orelVersion: '0', startedOn: new Date(0), finishedOn: new Date(0) };
+    const gh = provenanceStatement({ ...input, run: detectBuildRun({ GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'example/hello', GITHUB_SHA: 'abc', GITHUB_REF: 'refs/tags/v1' }) });
+    assert.deepEqual(provenanceProblems(gh, [art('a', 1)], { sourceRepository: 'https://github.com/example/hello' }), []);
+    assert.deepEqual(provenanceProblems(gh, [art('a', 1)], { sourceRepository: 'https://github.com/example/other' }), [
+      'built from git+https://github.com/example/hello@refs/tags/v1, not https://github.com/example/other (verification.provenance.sourceRepository)',
+    ]);
+    const local = provenanceStatement({ ...input, run: detectBuildRun({}) });
+    assert.deepEqual(provenanceProblems(local, [art('a', 1)], { sourceRepository: 'https://github.com/example/hello' }), [
+      'built from no recorded source, not https://github.com/example/hello (verification.provenance.sourceRepository)',
+    ]);
+  });
 });

@@ -6,9 +6,9 @@
 // released subject with the right digests and name the builder the policy
 // expects; verification fails otherwise, naming what is wrong.
 import { OrelError, type Artifact } from '@orel/core';
+import { inTotoStatement, INTOTO_STATEMENT_V1, type Statement, type StatementSubject } from '@orel/sign';
 
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
-export const INTOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 export const OREL_BUILD_TYPE = 'https://orel.dev/release/v1';
 export const LOCAL_BUILDER = 'https://orel.dev/builders/local';
 
@@ -58,25 +58,16 @@ export interface ProvenanceInput {
   finishedOn: Date;
 }
 
-export interface Statement {
-  _type: string;
-  subject: { name: string; digest: Record<string, string> }[];
-  predicateType: string;
-  predicate: {
-    buildDefinition: { buildType: string; externalParameters: Record<string, unknown>; internalParameters?: Record<string, unknown>; resolvedDependencies?: unknown[] };
-    runDetails: { builder: { id: string; version?: Record<string, string> }; metadata?: Record<string, unknown> };
-  };
+export interface ProvenancePredicate {
+  buildDefinition: { buildType: string; externalParameters: Record<string, unknown>; internalParameters?: Record<string, unknown>; resolvedDependencies?: { uri: string; digest: Record<string, string> }[] };
+  runDetails: { builder: { id: string; version?: Record<string, string> }; metadata?: Record<string, unknown> };
 }
 
-/** The statement, subjects sorted by name: the same release always gives the same subjects. */
-export function provenanceStatement(i: ProvenanceInput): Statement {
-  const files = i.subjects.map((a) => ({ name: a.name, digest: { sha256: a.sha256, sha512: a.sha512 } }));
-  const images = (i.images ?? []).map((img) => ({ name: img.name, digest: { sha256: img.digest.replace(/^sha256:/, '') } }));
-  return {
-    _type: INTOTO_STATEMENT_V1,
-    subject: [...files, ...images].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    predicateType: SLSA_PROVENANCE_V1,
-    predicate: {
+/** The statement: the same release always gives the same subjects. */
+export function provenanceStatement(i: ProvenanceInput): Statement<ProvenancePredicate> {
+  return inTotoStatement<ProvenancePredicate>(
+    SLSA_PROVENANCE_V1,
+    {
       buildDefinition: {
         buildType: OREL_BUILD_TYPE,
         externalParameters: {
@@ -92,33 +83,58 @@ export function provenanceStatement(i: ProvenanceInput): Statement {
         metadata: { ...(i.run.invocationId && { invocationId: i.run.invocationId }), startedOn: i.startedOn.toISOString(), finishedOn: i.finishedOn.toISOString() },
       },
     },
-  };
+    [...i.subjects, ...(i.images ?? [])],
+  );
 }
 
 export interface ProvenancePolicy {
   builderId?: string;
   builderIdRegexp?: string;
+  /** The git repository the run built from: resolvedDependencies must name it (git+<url>[@ref]). */
+  sourceRepository?: string;
+}
+
+export interface ReleasedSubject {
+  name: string;
+  sha256: string;
+  sha512?: string;
+}
+
+/**
+ * Subjects a statement must name with these digests: one problem per
+ * released subject it leaves out or names with other digests.
+ */
+export function coverageProblems(subjects: unknown, released: readonly ReleasedSubject[], what: string): string[] {
+  const named = new Map((Array.isArray(subjects) ? (subjects as Partial<StatementSubject>[]) : []).map((x) => [x?.name, x?.digest ?? {}]));
+  const problems: string[] = [];
+  for (const a of released) {
+    const d = named.get(a.name);
+    if (!d) problems.push(`${a.name} is released but not a subject of the ${what}`);
+    else if (d.sha256 !== a.sha256 || (a.sha512 && d.sha512 !== undefined && d.sha512 !== a.sha512)) problems.push(`${a.name}: the ${what} names other digests (sha256 ${d.sha256 ?? 'none'}, released ${a.sha256})`);
+  }
+  return problems;
 }
 
 /**
  * Problems with a verified statement: not SLSA v1, a released artifact it
- * does not name or names with other digests, a builder the policy does not
- * accept. Empty when it holds.
+ * does not name or names with other digests, a builder or source the policy
+ * does not accept. Empty when it holds.
  */
-export function provenanceProblems(statement: unknown, released: { name: string; sha256: string; sha512?: string }[], policy: ProvenancePolicy = {}): string[] {
-  const s = statement as Partial<Statement> | undefined;
+export function provenanceProblems(statement: unknown, released: ReleasedSubject[], policy: ProvenancePolicy = {}): string[] {
+  const s = statement as Partial<Statement<ProvenancePredicate>> | undefined;
   if (s?._type !== INTOTO_STATEMENT_V1 || s.predicateType !== SLSA_PROVENANCE_V1) return [`not a SLSA v1 provenance statement (type ${JSON.stringify(s?.predicateType)})`];
-  const problems: string[] = [];
-  const named = new Map((s.subject ?? []).map((x) => [x.name, x.digest ?? {}]));
-  for (const a of released) {
-    const d = named.get(a.name);
-    if (!d) problems.push(`${a.name} is released but not a subject of the provenance`);
-    else if (d.sha256 !== a.sha256 || (a.sha512 && d.sha512 !== undefined && d.sha512 !== a.sha512)) problems.push(`${a.name}: the provenance names other digests (sha256 ${d.sha256 ?? 'none'}, released ${a.sha256})`);
-  }
+  const problems = coverageProblems(s.subject, released, 'provenance');
   const builder = s.predicate?.runDetails?.builder?.id;
   if (policy.builderId !== undefined && builder !== policy.builderId) problems.push(`builder ${JSON.stringify(builder)} is not ${JSON.stringify(policy.builderId)} (verification.provenance.builderId)`);
   if (policy.builderIdRegexp !== undefined && !new RegExp(`^(?:${policy.builderIdRegexp})$`).test(builder ?? '')) {
     problems.push(`builder ${JSON.stringify(builder)} does not match ${policy.builderIdRegexp} (verification.provenance.builderIdRegexp)`);
+  }
+  if (policy.sourceRepository !== undefined) {
+    const want = policy.sourceRepository.replace(/^git\+/, '');
+    const sources = (s.predicate?.buildDefinition?.resolvedDependencies ?? []).map((d) => d.uri);
+    if (!sources.some((u) => u.replace(/^git\+/, '').split('@')[0] === want)) {
+      problems.push(`built from ${sources.length ? sources.join(', ') : 'no recorded source'}, not ${want} (verification.provenance.sourceRepository)`);
+    }
   }
   return problems;
 }

@@ -19,6 +19,7 @@ import { signStep } from './steps/sign.js';
 import { verifyStep } from './steps/verify.js';
 import { preflightStep } from './steps/preflight.js';
 import { provenanceStep } from './steps/provenance.js';
+import { attestSbomsStep } from './steps/attest-sboms.js';
 import { loadStagedStep } from './steps/load-staged.js';
 import { verifyMarkersStep } from './steps/verify-markers.js';
 
@@ -29,6 +30,7 @@ export const STEPS: Partial<Record<StepName, Step<ReleaseContext>>> = {
   preflight: preflightStep, // every destination checked before anything is signed, logged or written
   sign: signStep, // bundles, .sig (+ .cert keyless), cosign.pub
   'sign-images': signImagesStep, // resolve tags to digests once; cosign signatures + bundle referrers
+  'attest-sboms': attestSbomsStep, // each SBOM, schema-checked, attested for what it describes (files, images)
   provenance: provenanceStep, // SLSA v1 provenance of every file and image, a signed DSSE bundle
   publish: publishStep, // upload to the stage's targets, never overwriting
   record: recordStep, // the stage manifest: the hand-off to `orel release`

@@ -4,8 +4,8 @@
 import type { Bundle } from '@sigstore/bundle';
 import { DSSEBundleBuilder, type Witness } from '@sigstore/sign';
 import { OrelError, type Signer } from '@orel/core';
+import { INTOTO_PAYLOAD_TYPE } from './statement.js';
 
-export const INTOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
 export async function signDsseBundle(o: { payload: Buffer; payloadType?: string; signer: Signer; witnesses?: Witness[]; what: string }): Promise<Bundle> {
   // The DSSE keyid stays empty, as cosign (sigstore-go) writes it: its

@@ -22,3 +22,4 @@ export * from './pkcs11-uri.js';
 export * from './pkcs11.js';
 export * from './signer-digest.js';
 export * from './dsse-bundle.js';
+export * from './statement.js';

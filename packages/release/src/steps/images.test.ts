@@ -57,7 +57,7 @@ describe('image steps (mock mode on docker-registry)', { skip: registryMissing()
     await promoteImagesStep.run(ctx);
     const released = await client.headManifest('release/registry.example/app', 'v1.2.3');
     assert.equal(released?.digest, idx.digest);
-    assert.match(await verifyImagesStep.run(ctx) as string, /^[1-9]\d* image signatures verified$/);
+    assert.match(await verifyImagesStep.run(ctx) as string, /^[1-9]\d* image signatures and attestations verified$/);
 
     // A second release of a different build under the same version tag is refused.
     const ctx2 = context([{ ...spec, ref: `${reg.host}/team/app:v1.2.3` }]);

@@ -2,9 +2,10 @@
 // manifest carries ctx.report.images to `release`), promoted by digest with
 // their signatures, then verified from the release registries.
 import { OrelError, renderTemplate } from '@orel/core';
-import { chainFromTrustedRoot, handleFor, parseImageRef, promoteImage, registryAccess, rekorBundleFromWitnesses, resolveImage, signImage, verifyImage, type RegistryAccess } from '@orel/oci';
+import { attachAttestation, chainFromTrustedRoot, handleFor, parseImageRef, promoteImage, registryAccess, rekorBundleFromWitnesses, resolveImage, signImage, verifyImage, verifyImageAttestations, type RegistryAccess } from '@orel/oci';
 import type { ImageSpec } from '@orel/plan';
 import type { Step } from '@orel/pipeline';
+import type { Bundle } from '@sigstore/bundle';
 import type { ReleaseContext } from '../context.js';
 
 /** What the stage manifest records per image (ctx.report.images). */
@@ -19,6 +20,8 @@ export interface ImageRecord {
   platforms: { digest: string; platform?: string }[];
   /** Digests carrying our signature (index first), in the repository orel signed in. */
   signed?: { repository: string; digests: string[] };
+  /** Predicate types of the attestations attached to the digest (provenance, SBOMs): verified after promotion. */
+  attestations?: string[];
   promoted?: { repository: string; tags: Record<string, string> }[];
   verified?: { repository: string; checks: number }[];
 }
@@ -30,6 +33,28 @@ const images = (ctx: ReleaseContext): ImageSpec[] => ctx.rp.plan.images ?? [];
 
 function records(ctx: ReleaseContext): ImageRecord[] {
   return ((ctx.report.images ??= []) as ImageRecord[]);
+}
+
+/** The images this run resolved (stage) or the stage manifest recorded (release). */
+export const imageRecords = (ctx: ReleaseContext): readonly ImageRecord[] => records(ctx);
+
+/**
+ * Attaches a signed attestation to the named images' digests in the staging
+ * repository (bundle referrer + `.att` layer, as cosign attest does);
+ * promotion copies them with the image. Returns how many images carry it.
+ */
+export async function attestImages(ctx: ReleaseContext, bundle: Bundle, predicateType: string, names: readonly string[]): Promise<number> {
+  const trustedRoot = ctx.trust.trustedRoot;
+  const certificateChain = trustedRoot ? (leaf: string) => chainFromTrustedRoot(trustedRoot, leaf) : undefined;
+  for (const name of names) {
+    const spec = images(ctx).find((i) => i.name === name);
+    if (!spec) throw new OrelError('INTERNAL', `image "${name}" is not in the plan`);
+    const rec = recordFor(ctx, spec);
+    const staging = stagingHandle(ctx, spec, rec.repository);
+    await attachAttestation({ client: staging.client, repo: staging.repo, digest: rec.digest, bundle, predicateType, certificateChain });
+    upsert(ctx, { ...rec, attestations: [...new Set([...(rec.attestations ?? []), predicateType])] });
+  }
+  return names.length;
 }
 
 function upsert(ctx: ReleaseContext, r: ImageRecord): void {
@@ -134,6 +159,7 @@ export const verifyImagesStep: Step<ReleaseContext> = {
   skip: (ctx) => (images(ctx).length === 0 ? 'the plan lists no images' : ctx.stage === 'stage' ? 'images are verified in the release registries' : !ctx.signer && !ctx.trust.publicKeyPem && !ctx.trust.trustedRoot ? 'nothing to verify images with (no key, no trusted root)' : undefined),
   async run(ctx) {
     const pol = ctx.rp.plan.verification ?? {};
+    const policy = { identity: pol.identity, identityRegexp: pol.identityRegexp, issuer: pol.issuer, issuerRegexp: pol.issuerRegexp };
     let checks = 0;
     for (const spec of images(ctx)) {
       const rec = recordFor(ctx, spec);
@@ -148,15 +174,19 @@ export const verifyImagesStep: Step<ReleaseContext> = {
           expectedDigest: rec.digest,
           publicKeyPem: ctx.trust.publicKeyPem,
           trustedRoot: ctx.trust.trustedRoot,
-          policy: { identity: pol.identity, identityRegexp: pol.identityRegexp, issuer: pol.issuer, issuerRegexp: pol.issuerRegexp },
+          policy,
           platforms: spec.signPlatforms,
         });
-        const ok = r.checks.filter((c) => c.ok).length;
+        let ok = r.checks.filter((c) => c.ok).length;
+        if (rec.attestations?.length) {
+          const a = await verifyImageAttestations({ client: h.client, repo: h.repo, ref: rec.digest, expectedDigest: rec.digest, publicKeyPem: ctx.trust.publicKeyPem, trustedRoot: ctx.trust.trustedRoot, policy, types: rec.attestations });
+          ok += a.checks.filter((c) => c.ok).length;
+        }
         checks += ok;
         verified.push({ repository, checks: ok });
       }
       upsert(ctx, { ...recordFor(ctx, spec), verified });
     }
-    return `${checks} image signatures verified`;
+    return `${checks} image signatures and attestations verified`;
   },
 };

@@ -5,6 +5,9 @@ import { createHash } from 'node:crypto';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
 import { renderVerifyNotes, type VerifyNotesInput } from '../notes.js';
+import { CYCLONEDX_PREDICATE } from '@orel/sbom';
+import { SLSA_PROVENANCE_V1 } from '../provenance.js';
+import { publishedSbomBinding, sbomAttestations } from './attest-sboms.js';
 import { noTargets, putOnce } from './publish.js';
 
 export const VERIFY_NOTES_NAME = 'VERIFY.md';
@@ -19,6 +22,17 @@ function downloadBase(ctx: ReleaseContext, example: Artifact | undefined): strin
   return undefined;
 }
 
+/** Each SBOM attestation with a file it names: the notes' example when it is one. */
+function sbomNotes(ctx: ReleaseContext, example: string | undefined): VerifyNotesInput['sboms'] {
+  return sbomAttestations(ctx).flatMap((a) => {
+    const bound = publishedSbomBinding(ctx, a.subject!);
+    const files = typeof bound === 'string' ? [] : bound.files;
+    const file = example !== undefined && files.includes(example) ? example : files[0];
+    if (file === undefined) return [];
+    return [{ attestation: a.name, sbom: a.subject!, type: a.predicateType === CYCLONEDX_PREDICATE ? ('cyclonedx' as const) : ('spdxjson' as const), file }];
+  });
+}
+
 /** The notes' input from the plan and what this release holds. */
 export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
   const plan = ctx.rp.plan;
@@ -29,6 +43,7 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
   const aggregates = ctx.artifacts.list(byKind('checksum')).filter((a) => !a.subject);
   const sums = aggregates.find((a) => (a.algorithm ?? 'sha256') === 'sha256') ?? aggregates[0];
   const v = plan.verification ?? {};
+  const example = ctx.artifacts.list(isBuildOutput).map((a) => a.name).sort()[0];
   return {
     release: { name: plan.release.name, version: ctx.rp.vars.version },
     files: files.map((a) => ({ name: a.name, sha256: a.sha256 })),
@@ -44,7 +59,8 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
     trustedRoot: ctx.trust.trustedRootPath,
     tlog: signerType === 'keyless' || signing?.transparencyLog === true,
     rekorV2: signerType === 'keyless' && ctx.trust.rekorVersion === 2,
-    provenance: ctx.artifacts.list(byKind('attestation'))[0]?.name,
+    provenance: ctx.artifacts.list(byKind('attestation')).find((a) => a.predicateType === SLSA_PROVENANCE_V1)?.name,
+    sboms: sbomNotes(ctx, example),
   };
 }
 

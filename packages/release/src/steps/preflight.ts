@@ -14,6 +14,7 @@ import { markerTargets } from './markers.js';
 import { publishesNotes, renderNotes } from './notes.js';
 import { noTargets } from './publish.js';
 import { signingSubjects } from './sign.js';
+import { ATTEST_SBOMS_STEP, makesSbomAttestations, sbomAttestationPlans } from './attest-sboms.js';
 import { makesProvenance, PROVENANCE_STEP, provenanceKey, provenanceName, provenanceSubjects } from './provenance.js';
 
 /** What the stage will write, including the signature files and provenance signing will make (their bytes not known yet). */
@@ -31,6 +32,10 @@ async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[
     }
     if (makesProvenance(ctx) && stageSteps(ctx.rp.plan, 'stage').includes('provenance')) {
       predicted.push({ name: provenanceName(ctx), kind: 'attestation', size: -1, sha256: '', sha512: '' });
+    }
+    // Reads and validates every SBOM: an invalid one refuses the run here.
+    if (makesSbomAttestations(ctx)) {
+      for (const p of await sbomAttestationPlans(ctx)) predicted.push({ name: p.name, kind: 'attestation', subject: p.sbom.name, size: -1, sha256: '', sha512: '' });
     }
     if (ctx.signer.publicKeyPem) {
       const pem = Buffer.from(await ctx.signer.publicKeyPem());
@@ -50,6 +55,7 @@ async function free(ctx: ReleaseContext, p: Publisher, key: string, a: Artifact)
   const info = await p.stat(key);
   if (!info) return true;
   if (a.size < 0) {
+    if (a.kind === 'attestation' && a.subject) return ctx.journal.isDone(ATTEST_SBOMS_STEP, ctx.run.sboms?.find((p) => p.name === a.name)?.key ?? '');
     if (a.kind === 'attestation') return ctx.journal.isDone(PROVENANCE_STEP, provenanceKey(provenanceSubjects(ctx)));
     const subject = a.subject ? ctx.artifacts.get(a.subject) : undefined;
     return subject !== undefined && ctx.journal.isDone('sign', signJournalKey(subject));

@@ -6,12 +6,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { and, byKind, isBuildOutput, not, or, OREL_VERSION, type Artifact } from '@orel/core';
 import type { Step } from '@orel/pipeline';
-import { outputArtifact, readOutput, serializeBundle, signDsseBundle, writeOutput } from '@orel/sign';
 import type { ReleaseContext } from '../context.js';
-import { detectBuildRun, provenanceStatement } from '../provenance.js';
+import { attestOnce } from '../attestation.js';
+import { detectBuildRun, provenanceStatement, SLSA_PROVENANCE_V1 } from '../provenance.js';
+import { attestImages, imageRecords } from './images.js';
 import { checkCertificateIdentity } from './sign.js';
 
 export const PROVENANCE_STEP = 'provenance';
@@ -34,32 +35,33 @@ export const provenanceStep: Step<ReleaseContext> = {
   async run(ctx) {
     const startedOn = new Date();
     const name = provenanceName(ctx);
-    const dir = join(ctx.workDir, 'attestations');
     const subjects = provenanceSubjects(ctx);
-    const images = ((ctx.report.images ?? []) as { repository: string; digest: string }[]).map((i) => ({ name: i.repository, digest: i.digest }));
+    const images = imageRecords(ctx).map((i) => ({ name: i.repository, digest: i.digest }));
     const key = provenanceKey(subjects);
-    const done = ctx.journal.isDone(PROVENANCE_STEP, key) ? await readOutput(dir, name) : undefined;
-    if (done) {
-      ctx.artifacts.upsert(outputArtifact(dir, name, 'attestation', done));
-      return `${name}: reused (${subjects.length + images.length} subjects)`;
-    }
-    await checkCertificateIdentity(ctx);
-    const statement = provenanceStatement({
-      release: { name: ctx.rp.plan.release.name, version: ctx.rp.vars.version },
-      subjects,
-      images,
-      plan: { file: relative(ctx.rp.dir, ctx.rp.file), sha256: createHash('sha256').update(await readFile(ctx.rp.file)).digest('hex') },
-      buildId: ctx.rp.vars.buildId,
-      run: detectBuildRun(process.env, existsSync('/tekton')),
-      orelVersion: OREL_VERSION,
-      startedOn,
-      finishedOn: new Date(),
+    if (!ctx.journal.isDone(PROVENANCE_STEP, key)) await checkCertificateIdentity(ctx);
+    const planBytes = await readFile(ctx.rp.file);
+    const made = await attestOnce(ctx, {
+      step: PROVENANCE_STEP,
+      key,
+      name,
+      predicateType: SLSA_PROVENANCE_V1,
+      what: `the provenance ${name}`,
+      statement: () =>
+        provenanceStatement({
+          release: { name: ctx.rp.plan.release.name, version: ctx.rp.vars.version },
+          subjects,
+          images,
+          plan: { file: relative(ctx.rp.dir, ctx.rp.file), sha256: createHash('sha256').update(planBytes).digest('hex') },
+          buildId: ctx.rp.vars.buildId,
+          run: detectBuildRun(process.env, existsSync('/tekton')),
+          orelVersion: OREL_VERSION,
+          startedOn,
+          finishedOn: new Date(),
+        }),
     });
-    const bundle = await signDsseBundle({ payload: Buffer.from(JSON.stringify(statement)), signer: ctx.signer!, witnesses: ctx.witnesses, what: `the provenance ${name}` });
-    const bytes = serializeBundle(bundle);
-    await writeOutput(dir, name, bytes);
-    await ctx.journal.record(PROVENANCE_STEP, key);
-    ctx.artifacts.upsert(outputArtifact(dir, name, 'attestation', bytes));
-    return `${name}: ${statement.subject.length} subjects, builder ${statement.predicate.runDetails.builder.id}`;
+    // Each image carries the provenance too, as cosign attest attaches it.
+    const attached = await attestImages(ctx, made.bundle, SLSA_PROVENANCE_V1, imageRecords(ctx).map((i) => i.name));
+    const onImages = attached ? `, attached to ${attached} image(s)` : '';
+    return `${name}: ${made.reused ? 'reused' : 'signed'} (${subjects.length + images.length} subjects)${onImages}`;
   },
 };

@@ -8,6 +8,9 @@ import { readAll, withReadRetry } from '../read.js';
 import { noTargets } from './publish.js';
 import { provenanceProblems, statementOf } from '../provenance.js';
 import { provenanceSubjects } from './provenance.js';
+import { sbomAttestationProblems } from '../sbom-attestation.js';
+import { publishedSbomBinding, sbomAttestationName, sbomAttestations } from './attest-sboms.js';
+import { imageRecords } from './images.js';
 
 const SMALL_KINDS = new Set(['signature', 'certificate', 'bundle', 'checksum', 'public-key', 'notes', 'attestation']);
 
@@ -73,12 +76,8 @@ async function verifySigCertPair(ctx: ReleaseContext, subject: Artifact, sig: Bu
   });
 }
 
-/**
- * The release's provenance: signed by the release's signer (identity policy,
- * key, log), and covering every released file with its digests, from the
- * builder the policy names. Enforced: each problem fails verification.
- */
-async function checkProvenance(ctx: ReleaseContext, a: Artifact, content: Buffer): Promise<string[]> {
+/** An attestation's DSSE bundle, verified with the release's signer and policy; returns its statement. */
+async function verifiedStatement(ctx: ReleaseContext, a: Artifact, content: Buffer): Promise<unknown> {
   const bundleJson = JSON.parse(content.toString('utf8'));
   const policy = verificationPolicy(ctx);
   await verifyBundle({
@@ -89,8 +88,45 @@ async function checkProvenance(ctx: ReleaseContext, a: Artifact, content: Buffer
     policy,
     checkIdentity: (id, c) => identityCheck(policy)(id, c),
   });
+  return statementOf(bundleJson, a.name);
+}
+
+/**
+ * The release's provenance: signed by the release's signer (identity policy,
+ * key, log), and covering every released file with its digests, from the
+ * builder the policy names. Enforced: each problem fails verification.
+ */
+async function checkProvenance(ctx: ReleaseContext, a: Artifact, content: Buffer): Promise<string[]> {
+  const statement = await verifiedStatement(ctx, a, content);
   const released = provenanceSubjects(ctx).map((x) => ({ name: x.name, sha256: x.sha256, sha512: x.sha512 }));
-  return provenanceProblems(statementOf(bundleJson, a.name), released, ctx.rp.plan.verification?.provenance).map((p) => `${a.name}: ${p}`);
+  return provenanceProblems(statement, released, ctx.rp.plan.verification?.provenance).map((p) => `${a.name}: ${p}`);
+}
+
+/**
+ * An SBOM attestation: signed like the provenance, its predicate exactly the
+ * published SBOM, naming what the plan says the SBOM describes.
+ */
+async function checkSbomAttestation(ctx: ReleaseContext, a: Artifact, content: Buffer, fetch: (name: string) => Promise<Buffer>): Promise<string[]> {
+  const statement = await verifiedStatement(ctx, a, content);
+  const sbomName = a.subject!;
+  if (!ctx.artifacts.get(sbomName)) return [`${a.name}: its SBOM ${sbomName} is not part of the release`];
+  const document = JSON.parse((await fetch(sbomName)).toString('utf8'));
+  const bound = publishedSbomBinding(ctx, sbomName);
+  if (typeof bound === 'string') return [`${a.name}: ${bound}`];
+  const images = imageRecords(ctx);
+  const known = new Map<string, string>([...ctx.artifacts.list(isBuildOutput).map((x) => [x.name, x.sha256] as const), ...images.map((i) => [i.repository, i.digest.replace(/^sha256:/, '')] as const)]);
+  const expected = [
+    ...bound.files.map((n) => ctx.artifacts.get(n)!).map((x) => ({ name: x.name, sha256: x.sha256, sha512: x.sha512 })),
+    ...images.filter((i) => bound.images.includes(i.name)).map((i) => ({ name: i.repository, sha256: i.digest.replace(/^sha256:/, '') })),
+  ];
+  return sbomAttestationProblems(statement, { sbom: { name: sbomName, document }, expected, known }).map((p) => `${a.name}: ${p}`);
+}
+
+/** With SBOM attestations on, every SBOM set member carries one. */
+function missingSbomAttestations(ctx: ReleaseContext): string[] {
+  if (!ctx.rp.plan.attestations?.sboms) return [];
+  const attested = new Set(sbomAttestations(ctx).map((x) => x.subject!));
+  return ctx.artifacts.list((x) => x.kind === 'sbom' && isBuildOutput(x) && !attested.has(x.name)).map((x) => `${x.name}: no SBOM attestation (${sbomAttestationName(x.name)})`);
 }
 
 /** A damaged bundle proves nothing (it fails its own check); the pair then stands on the log. */
@@ -136,6 +172,7 @@ export async function verifyTarget(ctx: ReleaseContext, target: string): Promise
         const content = await fetch(a.name);
         if (a.kind === 'checksum' && !a.subject) problems.push(...checkAggregate(ctx, a, content));
         else if (a.kind === 'signature' || a.kind === 'bundle') await checkSignature(ctx, a, content, fetch);
+        else if (a.kind === 'attestation' && a.subject) problems.push(...(await checkSbomAttestation(ctx, a, content, fetch)));
         else if (a.kind === 'attestation') problems.push(...(await checkProvenance(ctx, a, content)));
       } else {
         const key = keyFor(ctx, target, a);
@@ -151,6 +188,7 @@ export async function verifyTarget(ctx: ReleaseContext, target: string): Promise
     }
     ctx.reporter.progress(`verify ${target}`, ++n, items.length);
   });
+  failed.push(...missingSbomAttestations(ctx).map((x) => `${target}: ${x}`));
   for (const s of (await p.strays?.()) ?? []) failed.push(`${target}: ${s} is not part of the release (a leftover of an unfinished write)`);
   if (failed.length) {
     ctx.report.verified = false;
