@@ -54,7 +54,7 @@ describe('keyless --nomock against a private Sigstore with Rekor faults', () => 
     const r = await release();
     assert.equal(r.status, 0, errorLines(r.stderr) + r.stderr.slice(-2000));
     assert.equal(r.json().verified, true);
-    assert.equal(sb.stats().rekorEntries - entriesBefore, 10, 'one log entry per artifact, and one for the provenance');
+    assert.equal(sb.stats().rekorEntries - entriesBefore, 11, 'one log entry per artifact, one for the provenance and one for the SBOM attestation');
   });
 
   test('Rekor down for good: a clear failure, nothing published; after recovery a re-run completes with no duplicate entries', async () => {
@@ -71,7 +71,7 @@ describe('keyless --nomock against a private Sigstore with Rekor faults', () => 
     const again = await release();
     assert.equal(again.status, 0, errorLines(again.stderr) + again.stderr.slice(-2000));
     assert.equal(again.json().verified, true);
-    assert.equal(sb.stats().rekorEntries - entriesBefore, 10, 'each artifact (and the provenance) logged once');
+    assert.equal(sb.stats().rekorEntries - entriesBefore, 11, 'each artifact (and each attestation) logged once');
   });
 
   test('post-publish verification proves each .sig + .cert pair by the bundle beside it (no log search); without bundles, by a search of the log', async (t) => {

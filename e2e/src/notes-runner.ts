@@ -1,7 +1,7 @@
 // Runs every command a VERIFY.md prints, verbatim, with the tool it names:
 // orel, the real cosign, sha256sum/sha512sum. cosign must accept each line
 // without a deprecation warning. Then every signature line must fail with a
-// foreign identity, issuer or key, and with the signed file tampered with.
+// foreign identity, issuer or key, and with the file it checks tampered with.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -59,10 +59,14 @@ export async function runVerifyNotes(t: TestContext, dir: string, env: Record<st
       assert.notEqual(r.status, 0, `accepted ${flag} ${value}: ${line}`);
     }
   }
-  // The signed file tampered with: every signature line fails.
-  const signed = shellWords(lines.find((c) => c.startsWith('cosign '))!)[2];
-  appendFileSync(join(dir, signed), 'x');
-  for (const line of lines.filter((c) => c.startsWith('cosign ') || c.startsWith('orel '))) {
+  // The files they check tampered with (the signed file; the one an attestation line names): every signature line fails.
+  const signatureLines = lines.filter((c) => c.startsWith('cosign ') || c.startsWith('orel '));
+  const subjectOf = (line: string): string => {
+    const w = shellWords(line);
+    return w[1] === 'verify-blob-attestation' ? w[w.length - 1] : w[2];
+  };
+  for (const file of new Set(signatureLines.map(subjectOf))) appendFileSync(join(dir, file), 'x');
+  for (const line of signatureLines) {
     assert.notEqual((await runLine(line, dir, env)).status, 0, `accepted a tampered file: ${line}`);
   }
   return lines;

@@ -93,12 +93,15 @@ async function verifiedStatement(ctx: ReleaseContext, a: Artifact, content: Buff
 
 /**
  * The release's provenance: signed by the release's signer (identity policy,
- * key, log), and covering every released file with its digests, from the
- * builder the policy names. Enforced: each problem fails verification.
+ * key, log), and covering every released file and image with its digests,
+ * from the builder the policy names. Enforced: each problem fails verification.
  */
 async function checkProvenance(ctx: ReleaseContext, a: Artifact, content: Buffer): Promise<string[]> {
   const statement = await verifiedStatement(ctx, a, content);
-  const released = provenanceSubjects(ctx).map((x) => ({ name: x.name, sha256: x.sha256, sha512: x.sha512 }));
+  const released = [
+    ...provenanceSubjects(ctx).map((x) => ({ name: x.name, sha256: x.sha256, sha512: x.sha512 })),
+    ...imageRecords(ctx).map((i) => ({ name: i.repository, sha256: i.digest.replace(/^sha256:/, '') })),
+  ];
   return provenanceProblems(statement, released, ctx.rp.plan.verification?.provenance).map((p) => `${a.name}: ${p}`);
 }
 
