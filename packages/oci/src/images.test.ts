@@ -10,7 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { isOrelError } from '@orel/core';
 import { registryMissing, startAuthProxy, startFaultProxy, startRegistry, type FaultProxy, type RunningRegistry } from '@orel/registry';
 import { RegistryClient } from './client.js';
-import { ANN_SIGNATURE, COSIGN_SIMPLESIGNING, OCI_INDEX, OCI_MANIFEST, SIGSTORE_BUNDLE, sigTag } from './media.js';
+import { ANN_SIGNATURE, COSIGN_SIMPLESIGNING, DSSE_ENVELOPE, OCI_INDEX, OCI_MANIFEST, SIGSTORE_BUNDLE, attTag, sigTag } from './media.js';
+import { attachAttestation } from './attest.js';
+import { verifyImageAttestations } from './verify-attestations.js';
+import { inTotoStatement, signDsseBundle } from '@orel/sign';
 import { promoteImage } from './promote.js';
 import { resolveImage } from './resolve.js';
 import { signImage } from './sign.js';
@@ -128,6 +131,27 @@ describe('images against docker-registry', { skip }, () => {
     assert.equal((await client.headManifest('release/multi', 'latest'))?.digest, img.digest, 'nothing changed after the refusal');
     const moved = await promoteImage({ from, to, digest: other.digest, tags: ['latest'], mutableTags: ['latest'] });
     assert.equal(moved.tags.latest, 'moved');
+  });
+
+  it('attaches an attestation as a referrer and an .att layer once, promotes both, and verifies only the attached type', async () => {
+    const pushed = await pushIndex(client, 'staging/att', 'v1');
+    const statement = Buffer.from(JSON.stringify(inTotoStatement('https://spdx.dev/Document', { spdxVersion: 'SPDX-2.3' }, [{ name: `${reg.host}/staging/att`, digest: pushed.digest }])));
+    const bundle = await signDsseBundle({ payload: statement, signer, what: 'a test attestation' });
+    const attach = () => attachAttestation({ client, repo: 'staging/att', digest: pushed.digest, bundle, predicateType: 'https://spdx.dev/Document' });
+    assert.deepEqual(await attach(), { referrer: 'added', att: 'added' });
+    assert.deepEqual(await attach(), { referrer: 'exists', att: 'exists' }, 'a re-run adds nothing');
+    const att = JSON.parse((await client.getManifest('staging/att', attTag(pushed.digest)))!.bytes.toString('utf8'));
+    assert.equal(att.layers.length, 1);
+    assert.equal(att.layers[0].mediaType, DSSE_ENVELOPE);
+    assert.equal(att.layers[0].annotations.predicateType, 'https://spdx.dev/Document');
+
+    await promoteImage({ from: { client, repo: 'staging/att' }, to: { client, repo: 'release/att' }, digest: pushed.digest });
+    const types = (t: string) => verifyImageAttestations({ client, repo: 'release/att', ref: pushed.digest, publicKeyPem: signer.publicKeyPemSync, types: [t] });
+    const ok = await types('https://spdx.dev/Document');
+    assert.deepEqual(ok.checks.filter((c) => c.ok).map((c) => c.source).sort(), ['att-tag', 'referrer']);
+    await assert.rejects(types('https://slsa.dev/provenance/v1'), (e: unknown) => isOrelError(e, 'VERIFY_FAILED') && /no https:\/\/slsa\.dev\/provenance\/v1 attestation/.test(e.message));
+    // Attestation referrers are not signatures: the image itself is unsigned.
+    await assert.rejects(verifyImage({ client, repo: 'release/att', ref: pushed.digest, publicKeyPem: signer.publicKeyPemSync }), (e: unknown) => isOrelError(e, 'VERIFY_FAILED'));
   });
 
   it('verification fails with the wrong key and for an unsigned image', async () => {

@@ -90,7 +90,9 @@ export async function startSandboxSigstore(opts: SandboxSigstoreOptions): Promis
 
   const server = await serveLoopback(
     (req, res) => void route(req, res).catch((err) => send(res, 500, 'text/plain', String((err as Error)?.message ?? err))),
-    { keepAliveMs: 1000 },
+    // As long as the real services keep a connection: a shorter hint than undici's
+    // threshold (1 s) makes every client request open a new connection.
+    { keepAliveMs: 65_000 },
   );
   const base = server.url;
   const urls = { fulcio: base + ROUTES.fulcio, rekor: base + ROUTES.rekor, tsa: `${base}${ROUTES.tsa}/api/v1/timestamp` };

@@ -37,12 +37,21 @@ export function outputArtifact(workDir: string, name: string, kind: ArtifactKind
   };
 }
 
-/** Write-to-temp + rename: a crash never leaves half a signature behind. */
+/**
+ * Write-to-temp + rename: a crash never leaves half a signature behind. The
+ * directory is made only when the write finds it missing (one mkdir per
+ * directory, not per file: thousands of outputs share a few).
+ */
 export async function writeOutput(workDir: string, name: string, bytes: Buffer): Promise<void> {
   const path = join(workDir, name);
-  await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, bytes);
+  try {
+    await writeFile(tmp, bytes);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(tmp, bytes);
+  }
   await rename(tmp, path);
 }
 

@@ -59,7 +59,8 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
     trustedRoot: ctx.trust.trustedRootPath,
     tlog: signerType === 'keyless' || signing?.transparencyLog === true,
     rekorV2: signerType === 'keyless' && ctx.trust.rekorVersion === 2,
-    provenance: ctx.artifacts.list(byKind('attestation')).find((a) => a.predicateType === SLSA_PROVENANCE_V1)?.name,
+    // A stage manifest from before predicate types were recorded: the attestation of no file.
+    provenance: ctx.artifacts.list(byKind('attestation')).find((a) => a.predicateType === SLSA_PROVENANCE_V1 || (a.predicateType === undefined && a.subject === undefined))?.name,
     sboms: sbomNotes(ctx, example),
   };
 }
