@@ -43,7 +43,7 @@ class PrivateKeySigner implements Signer {
 
   async signDigest(digest: Buffer, algorithm: HashAlgorithm): Promise<SignatureResult> {
     try {
-      return { signature: this.digestSigner.sign(digest, algorithm), key: this.material };
+      return { signature: await this.digestSigner.sign(digest, algorithm), key: this.material };
     } catch (e) {
       if (e instanceof OrelError) throw e;
       throw new OrelError('SIGN_FAILED', `${this.ref}: ${(e as Error).message}`, { cause: e });
@@ -58,5 +58,9 @@ class PrivateKeySigner implements Signer {
 
   async publicKeyPem(): Promise<string> {
     return this.pem;
+  }
+
+  close(): Promise<void> {
+    return this.digestSigner.close();
   }
 }

@@ -98,12 +98,13 @@ export async function createKeylessSigner(spec: KeylessSignerSpecLike, opts: Key
     async signDigest(digest: Buffer, algorithm: HashAlgorithm) {
       // Certificate first: a signature must be made while the certificate is valid.
       const cert = await certificate();
-      return { signature: digestSigner.sign(digest, algorithm), key: { $case: 'x509Certificate', certificate: cert } };
+      return { signature: await digestSigner.sign(digest, algorithm), key: { $case: 'x509Certificate', certificate: cert } };
     },
     async sign(data: Buffer): Promise<SignatureResult> {
       const cert = await certificate();
       return { signature: nodeSign('sha256', data, privateKey), key: { $case: 'x509Certificate', certificate: cert } };
     },
+    close: () => digestSigner.close(),
   };
 }
 
