@@ -21,10 +21,7 @@ const DIGEST_INFO: Record<DigestAlgorithm, string> = {
 export function verifyDigestSignature(key: KeyObject | string, digest: Buffer, signature: Buffer, algorithm: DigestAlgorithm = 'sha256'): boolean {
   const pub = typeof key === 'string' ? createPublicKey(key) : key.type === 'private' ? createPublicKey(key) : key;
   if (pub.asymmetricKeyType === 'ec') {
-    const jwk = pub.export({ format: 'jwk' });
-    const curve = EC_CURVES[jwk.crv as keyof typeof EC_CURVES];
-    if (!curve) throw new OrelError('VERIFY_FAILED', `unsupported EC curve ${jwk.crv}`);
-    const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+    const { curve, point } = ecPoint(pub);
     try {
       // lowS off: other signers (openssl, KMS, HSMs) legitimately produce high-S signatures.
       return curve.verify(signature, digest, point, { prehash: false, format: 'der', lowS: false });
@@ -42,6 +39,21 @@ export function verifyDigestSignature(key: KeyObject | string, digest: Buffer, s
   }
   throw new OrelError('VERIFY_FAILED', `cannot verify a prehashed signature with a ${pub.asymmetricKeyType} key`);
 }
+
+/** The curve and uncompressed point of an EC key, worked out once per key object. */
+function ecPoint(pub: KeyObject): { curve: (typeof EC_CURVES)[keyof typeof EC_CURVES]; point: Buffer } {
+  let found = ecPoints.get(pub);
+  if (!found) {
+    const jwk = pub.export({ format: 'jwk' });
+    const curve = EC_CURVES[jwk.crv as keyof typeof EC_CURVES];
+    if (!curve) throw new OrelError('VERIFY_FAILED', `unsupported EC curve ${jwk.crv}`);
+    found = { curve, point: Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]) };
+    ecPoints.set(pub, found);
+  }
+  return found;
+}
+
+const ecPoints = new WeakMap<KeyObject, { curve: (typeof EC_CURVES)[keyof typeof EC_CURVES]; point: Buffer }>();
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 

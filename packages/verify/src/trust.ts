@@ -43,10 +43,24 @@ function keyDetails(key: KeyObject): PublicKeyDetails {
  * user trusts; the hint only names it), plus the root's logs and TSAs if any.
  */
 export function keyTrustMaterial(publicKeyPem: string, hint: string, root?: TrustedRoot): TrustMaterial {
-  const key = createPublicKey(publicKeyPem);
-  const rawBytes = key.export({ type: 'spki', format: 'der' });
-  return toTrustMaterial(root ?? EMPTY_ROOT, { [hint]: { rawBytes, keyDetails: keyDetails(key) } });
+  // A release checks thousands of bundles with one key: build its material
+  // (and the key object verification gets) once, not per bundle.
+  const byKey = keyMaterialCache.get(root ?? EMPTY_ROOT) ?? new Map<string, TrustMaterial>();
+  keyMaterialCache.set(root ?? EMPTY_ROOT, byKey);
+  const id = `${hint}\0${publicKeyPem}`;
+  let material = byKey.get(id);
+  if (!material) {
+    const key = createPublicKey(publicKeyPem);
+    const rawBytes = key.export({ type: 'spki', format: 'der' });
+    const built = toTrustMaterial(root ?? EMPTY_ROOT, { [hint]: { rawBytes, keyDetails: keyDetails(key) } });
+    const found = new Map<string, ReturnType<TrustMaterial['publicKey']>>();
+    material = { ...built, publicKey: (h) => found.get(h) ?? (found.set(h, built.publicKey(h)), found.get(h)!) };
+    byKey.set(id, material);
+  }
+  return material;
 }
+
+const keyMaterialCache = new WeakMap<object, Map<string, TrustMaterial>>();
 
 /** Trust material for keyless bundles: Fulcio CAs, CT logs, Rekor logs and TSAs from the root. */
 export function rootTrustMaterial(root: TrustedRoot): TrustMaterial {

@@ -6,6 +6,7 @@
 // smallest-but-one (the issue's flatness test: N = 10,000 against 1,000).
 //
 //   npx tsx tools/bench/src/scale.ts [--sizes 100,1000,10000] [--runs 1]
+//   OREL_BENCH_CPU_PROF=<dir>: each release writes a V8 CPU profile there.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,7 +64,7 @@ async function releaseOnce(n: number): Promise<ScalePoint> {
     const probeOut = join(dir, 'probe.json');
     const t0 = performance.now();
     const status = await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, ['--import', PROBE, CLI, 'release', '--plan', 'release.yaml'], {
+      const child = spawn(process.execPath, [...(process.env.OREL_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.OREL_BENCH_CPU_PROF}`] : []), '--import', PROBE, CLI, 'release', '--plan', 'release.yaml'], {
         cwd: dir,
         env: { ...process.env, OREL_BENCH_PROBE: probeOut, METADATA_SERVER_DETECTION: 'none', CI: '1' },
         stdio: ['ignore', 'ignore', 'pipe'],

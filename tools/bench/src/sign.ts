@@ -14,7 +14,7 @@
 // model of one v2 round trip per concurrency slot.
 //
 //   npx tsx tools/bench/src/sign.ts [--artifacts 1000] [--baseline 50] [--latency-ms 50] [--concurrency 32 (orel's keyless default)]
-//                                   [--cosign 20] [--sigstore-python 200] [--rekor-v2 N (default: --artifacts)] [--rekor-v2-concurrency C]
+//                                   [--cosign 20] [--sigstore-python 200] [--rekor-v2 N (default: --artifacts)] [--rekor-v2-concurrency C] [--runs 3]
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -127,10 +127,27 @@ export async function runSignBench(o: SignBenchOptions): Promise<SignBenchResult
   }
 }
 
-export function formatSignBench(r: SignBenchResult, o: SignBenchOptions): string {
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Each figure the median of its own over several whole runs (ratios too: the median of the per-run ratios). */
+export function medianResult(runs: SignBenchResult[]): SignBenchResult {
+  const m = (f: (r: SignBenchResult) => number): number => median(runs.map(f));
+  const first = runs[0];
+  const peers = first.peers.map((p, i) =>
+    'skipped' in p ? p : { ...p, ms: median(runs.map((r) => (r.peers[i] as PeerResult).ms)), extrapolatedMs: median(runs.map((r) => (r.peers[i] as PeerResult).extrapolatedMs)) },
+  );
+  const v2 = first.rekorV2;
+  const rekorV2 =
+    'skipped' in v2
+      ? v2
+      : { ...v2, ...Object.fromEntries((['ms', 'roundTripMs', 'modelMs'] as const).map((k) => [k, median(runs.map((r) => (r.rekorV2 as RekorV2Result)[k]))])) };
+  return { ...first, orelMs: m((r) => r.orelMs), baselineMs: m((r) => r.baselineMs), baselineExtrapolatedMs: m((r) => r.baselineExtrapolatedMs), speedup: m((r) => r.speedup), peers, rekorV2 };
+}
+
+export function formatSignBench(r: SignBenchResult, o: SignBenchOptions, runs = 1): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   return [
-    `artifacts: ${r.artifacts} (sandbox Sigstore, +${o.latencyMs} ms on every request)`,
+    `artifacts: ${r.artifacts} (sandbox Sigstore, +${o.latencyMs} ms on every request)${runs > 1 ? `; each figure the median of ${runs} runs` : ''}`,
     `orel: ${s(r.orelMs)} — ${r.certificates} certificate(s), ${r.logEntries} log entries, ${o.concurrency} uploads in flight`,
     `baseline (fresh key + certificate + log entry per artifact, serial): ${s(r.baselineMs)} for ${r.baselineArtifacts} artifacts, extrapolated to ${r.artifacts}: ${s(r.baselineExtrapolatedMs)}`,
     `speedup: ${r.speedup.toFixed(1)}x (goal ≥ 50x)`,
@@ -245,6 +262,7 @@ async function main(): Promise<void> {
       'sigstore-python': { type: 'string', default: '200' },
       'rekor-v2': { type: 'string' },
       'rekor-v2-concurrency': { type: 'string' },
+      runs: { type: 'string', default: '3' },
     },
   });
   const o: SignBenchOptions = {
@@ -257,7 +275,10 @@ async function main(): Promise<void> {
     rekorV2: values['rekor-v2'] === undefined ? undefined : Number(values['rekor-v2']),
     rekorV2Concurrency: values['rekor-v2-concurrency'] === undefined ? undefined : Number(values['rekor-v2-concurrency']),
   };
-  process.stdout.write(formatSignBench(await runSignBench(o), o) + '\n');
+  const runs = Math.max(1, Number(values.runs));
+  const results: SignBenchResult[] = [];
+  for (let i = 0; i < runs; i++) results.push(await runSignBench(o));
+  process.stdout.write(formatSignBench(medianResult(results), o, runs) + '\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
