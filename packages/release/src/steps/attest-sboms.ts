@@ -101,7 +101,8 @@ export const attestSbomsStep: Step<ReleaseContext> = {
         statement: () => inTotoStatement(p.format.predicateType, p.document, [...p.files, ...images.map((i) => ({ name: i.repository, digest: i.digest }))]),
       });
       await attestImages(ctx, made.bundle, p.format.predicateType, p.images);
-      notes.push(`${p.name} (${p.format.label}, ${p.files.length + p.images.length} subjects${made.reused ? ', reused' : ''})`);
+      const n = p.files.length + p.images.length;
+      notes.push(`${p.name} (${p.format.label}, ${n} subject${n === 1 ? '' : 's'}${made.reused ? ', reused' : ''})`);
     }
     return notes.join(', ');
   },
