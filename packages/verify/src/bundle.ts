@@ -4,7 +4,7 @@
 // bundle's hint); keyless bundles need a trusted root AND an identity check,
 // which a keyless helper supplies through `checkIdentity` — without both a
 // keyless bundle fails (VERIFY_FAILED / POLICY), it is never accepted silently.
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { HashAlgorithm as ProtoHash, type TrustedRoot } from '@sigstore/protobuf-specs';
 import {
@@ -46,6 +46,8 @@ export interface VerifyBundleOptions {
   checkIdentity?: IdentityCheck;
   /** Keyless: an RFC 3161 timestamp may stand in for the log entry (a .sig + .cert pair given --rfc3161-timestamp). */
   timestampSuffices?: boolean;
+  /** With `digest`: a verdict OpenSSL already reached over the artifact's bytes (StreamedSignatures); undefined: check over the digest. */
+  signatureVerdict?: (key: KeyObject, signature: Buffer) => boolean | undefined;
 }
 
 export interface BundleVerification {
@@ -140,7 +142,8 @@ function signedEntity(bundle: Bundle, opts: VerifyBundleOptions): SignedEntity {
   const entity = toSignedEntity(bundle, data);
   if (data) return entity;
   // Only the digest is at hand: check the signature over it, not over bytes.
-  return withSignature(entity, { verifySignature: (key) => verifyDigestSignature(key, digest!, entity.signature.signature, alg) });
+  const sig = entity.signature.signature;
+  return withSignature(entity, { verifySignature: (key) => opts.signatureVerdict?.(key, sig) ?? verifyDigestSignature(key, digest!, sig, alg) });
 }
 
 export type { TrustedRoot };

@@ -10,7 +10,7 @@ export interface ExpectedDigests {
 }
 
 /** Reads the stream once (never buffering it whole) and throws VERIFY_FAILED naming what differs. */
-export async function verifyDigests(name: string, stream: Readable, expect: ExpectedDigests): Promise<void> {
+export async function verifyDigests(name: string, stream: Readable, expect: ExpectedDigests, also: { update(chunk: Buffer): void }[] = []): Promise<void> {
   const sha256 = createHash('sha256');
   const sha512 = expect.sha512 ? createHash('sha512') : undefined;
   let size = 0;
@@ -20,6 +20,7 @@ export async function verifyDigests(name: string, stream: Readable, expect: Expe
       size += buf.length;
       sha256.update(buf);
       sha512?.update(buf);
+      for (const sink of also) sink.update(buf);
     }
   } catch (e) {
     throw new OrelError('VERIFY_FAILED', `${name}: cannot read the published bytes: ${(e as Error).message ?? e}`, { cause: e });

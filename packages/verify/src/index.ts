@@ -1,5 +1,6 @@
 // @orel/verify: verification as an end user does it, one module per check.
 export * from './digests.js';
+export * from './streamed-signatures.js';
 export * from './checksums.js';
 export * from './signature.js';
 export * from './trust.js';

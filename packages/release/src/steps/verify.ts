@@ -1,7 +1,7 @@
 import { OrelError, isBuildOutput, mapLimit, type Artifact, type Publisher } from '@orel/core';
 import type { Step } from '@orel/pipeline';
-import { checkChecksumFile, identityCheck, verifyBlob, verifyBundle, verifyDigests, verifySigFile } from '@orel/verify';
-import { createHash } from 'node:crypto';
+import { StreamedSignatures, checkChecksumFile, identityCheck, verifyBlob, verifyBundle, verifyDigests, verifySigFile } from '@orel/verify';
+import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, reportEntry, stageTargetNames } from '../helpers.js';
 import { readAll, withReadRetry } from '../read.js';
@@ -30,8 +30,8 @@ function verificationPolicy(ctx: ReleaseContext) {
   return { ...v, requireTlog: v.requireTlog ?? ctx.rp.plan.signing?.transparencyLog };
 }
 
-/** Checks one signature-ish artifact's content against its subject. */
-async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer, fetch: (name: string) => Promise<Buffer>): Promise<void> {
+/** Checks one signature-ish artifact's content against its subject (with OpenSSL's verdict over the subject's bytes when it has one). */
+async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer, fetch: (name: string) => Promise<Buffer>, streamed: StreamedSignatures): Promise<void> {
   const subject = a.subject ? ctx.artifacts.get(a.subject) : undefined;
   if (!subject) throw new OrelError('VERIFY_FAILED', `${a.name}: its subject ${a.subject ?? '(none)'} is not part of the release`);
   const policy = verificationPolicy(ctx);
@@ -40,6 +40,7 @@ async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer,
       name: subject.name,
       bundleJson: JSON.parse(content.toString('utf8')),
       digest: Buffer.from(subject.sha256, 'hex'),
+      signatureVerdict: (key, sig) => streamed.verdict(subject.name, key, sig),
       publicKeyPem: ctx.trust.publicKeyPem,
       trustedRoot: ctx.trust.trustedRoot,
       policy,
@@ -47,13 +48,47 @@ async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer,
       checkIdentity: (id, c) => identityCheck(policy)(id, c),
     });
   } else if (a.kind === 'signature' && ctx.trust.publicKeyPem) {
-    verifySigFile({ name: subject.name, sigBase64: content.toString('utf8'), sha256: subject.sha256, publicKeyPem: ctx.trust.publicKeyPem });
+    const verdict = streamed.verdict(subject.name, releaseKey(ctx)!, Buffer.from(content.toString('utf8').trim(), 'base64'));
+    if (verdict !== true) verifySigFile({ name: subject.name, sigBase64: content.toString('utf8'), sha256: subject.sha256, publicKeyPem: ctx.trust.publicKeyPem });
   } else if (a.kind === 'signature') {
     // Keyless .sig: checked with its .cert beside it.
     const cert = await fetch(`${subject.name}.cert`);
     const bundleName = `${subject.name}.sigstore.json`;
     const bundle = ctx.artifacts.get(bundleName) ? await fetch(bundleName) : undefined;
     await verifySigCertPair(ctx, subject, content, cert, bundle);
+  }
+}
+
+const releaseKeys = new WeakMap<ReleaseContext, KeyObject>();
+/** The release's public key (key-signed releases), parsed once. */
+function releaseKey(ctx: ReleaseContext): KeyObject | undefined {
+  if (!ctx.trust.publicKeyPem) return undefined;
+  let key = releaseKeys.get(ctx);
+  if (!key) releaseKeys.set(ctx, (key = createPublicKey(ctx.trust.publicKeyPem)));
+  return key;
+}
+
+/**
+ * Registers what a signature-ish artifact signs over its subject's bytes: a
+ * bundle's message signature (by its certificate's key, or the release key),
+ * a key-signed .sig. Anything unreadable is left to its own check.
+ */
+function expectSignature(ctx: ReleaseContext, a: Artifact, content: Buffer, streamed: StreamedSignatures): void {
+  try {
+    if (a.kind === 'signature') {
+      const key = releaseKey(ctx);
+      if (key) streamed.expect(a.subject!, Buffer.from(content.toString('utf8').trim(), 'base64'), key);
+      return;
+    }
+    const b = JSON.parse(content.toString('utf8'));
+    const ms = b?.messageSignature;
+    if (!ms?.signature || (ms.messageDigest?.algorithm ?? 'SHA2_256') !== 'SHA2_256') return;
+    const vm = b.verificationMaterial ?? {};
+    const der = vm.certificate?.rawBytes ?? vm.x509CertificateChain?.certificates?.[0]?.rawBytes;
+    const key = der ? new X509Certificate(Buffer.from(der, 'base64')).publicKey : vm.publicKey ? releaseKey(ctx) : undefined;
+    if (key) streamed.expect(a.subject!, Buffer.from(ms.signature, 'base64'), key);
+  } catch {
+    // not a bundle we can read: its own check says why
   }
 }
 
@@ -165,21 +200,31 @@ export async function verifyTarget(ctx: ReleaseContext, target: string): Promise
     if (!cache.has(name)) cache.set(name, await fetchChecked(p, keyFor(ctx, target, a), a));
     return cache.get(name)!;
   };
+  const streamed = new StreamedSignatures();
+  const isStreamed = (a: Artifact): boolean => !SMALL_KINDS.has(a.kind);
+  const subjectOf = (a: Artifact): Artifact | undefined => (a.subject ? ctx.artifacts.get(a.subject) : undefined);
+  // First what signs the streamed objects, so OpenSSL checks each signature as its object streams by.
+  const signers = items.filter((a) => (a.kind === 'bundle' || a.kind === 'signature') && subjectOf(a) && isStreamed(subjectOf(a)!));
+  await mapLimit(signers, 8, async (a) => {
+    const content = await fetch(a.name).catch(() => undefined); // a failed read is reported by its own check below
+    if (content) expectSignature(ctx, a, content, streamed);
+  });
   let n = 0;
   const failed: string[] = [];
-  await mapLimit(items, 8, async (a) => {
+  const check = async (a: Artifact): Promise<void> => {
     const entry = reportEntry(ctx, a);
     const problems: string[] = [];
     try {
       if (SMALL_KINDS.has(a.kind)) {
         const content = await fetch(a.name);
         if (a.kind === 'checksum' && !a.subject) problems.push(...checkAggregate(ctx, a, content));
-        else if (a.kind === 'signature' || a.kind === 'bundle') await checkSignature(ctx, a, content, fetch);
+        else if (a.kind === 'signature' || a.kind === 'bundle') await checkSignature(ctx, a, content, fetch, streamed);
         else if (a.kind === 'attestation' && a.subject) problems.push(...(await checkSbomAttestation(ctx, a, content, fetch)));
         else if (a.kind === 'attestation') problems.push(...(await checkProvenance(ctx, a, content)));
       } else {
         const key = keyFor(ctx, target, a);
-        await withReadRetry(() => p.read(key), (s) => verifyDigests(`${a.name} (${p.location(key)})`, s, a));
+        await withReadRetry(() => p.read(key), (s) => verifyDigests(`${a.name} (${p.location(key)})`, s, a, streamed.sinks(a.name)));
+        streamed.settle(a.name);
       }
     } catch (e) {
       problems.push((e as Error).message);
@@ -190,7 +235,10 @@ export async function verifyTarget(ctx: ReleaseContext, target: string): Promise
       failed.push(...problems.map((x) => `${target}: ${x}`));
     }
     ctx.reporter.progress(`verify ${target}`, ++n, items.length);
-  });
+  };
+  // The objects (each read once), then the small files that refer to them.
+  await mapLimit(items.filter(isStreamed), 8, check);
+  await mapLimit(items.filter((a) => !isStreamed(a)), 8, check);
   failed.push(...missingSbomAttestations(ctx).map((x) => `${target}: ${x}`));
   for (const s of (await p.strays?.()) ?? []) failed.push(`${target}: ${s} is not part of the release (a leftover of an unfinished write)`);
   if (failed.length) {
