@@ -8,10 +8,10 @@
 // cosign verify-blob-attestation in verify-notes.e2e.)
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKeyFileSigner, serializeBundle, signDsseBundle } from '@orel/sign';
+import { stagedRecords } from './forge.js';
 import { errorLines, orel, workspace } from './helpers.js';
 
 interface Statement {
@@ -26,18 +26,14 @@ describe('the release provenance is enforced by orel verify', () => {
   test('an attestation without a released file, with another digest, from another builder or of another SBOM fails verification naming it; the real ones pass', async (t) => {
     const ws = workspace(t);
     const plan = ws.variant('policy.yaml', (y) => `${y}\nverification:\n  provenance:\n    builderId: https://orel.dev/builders/local\n`);
-    const staged = await orel(['stage', '--plan', plan, '--sandbox', ws.sandbox], { cwd: ws.dir });
-    assert.equal(staged.status, 0, errorLines(staged.stderr));
+    const stage = await orel(['stage', '--plan', plan, '--sandbox', ws.sandbox], { cwd: ws.dir });
+    assert.equal(stage.status, 0, errorLines(stage.stderr));
     const verify = () => orel(['verify', '--plan', plan, '--sandbox', ws.sandbox], { cwd: ws.dir });
     assert.equal((await verify()).status, 0, 'the provenance orel made verifies');
 
     const publishedAt = (name: string) => join(ws.sandbox, 'targets/staging/stage/1.2.0', name);
-    const manifests = [join(ws.sandbox, 'targets/staging/stage/1.2.0/orel-stage-manifest.json')];
-    const state = (await orel(['status', '--plan', plan, '--sandbox', ws.sandbox, '--json'], { cwd: ws.dir })).stdout;
-    const stateManifest = /"manifest":\s*"([^"]+)"/.exec(state)?.[1];
-    if (stateManifest) manifests.push(stateManifest);
+    const staged = await stagedRecords(ws, plan, join(ws.sandbox, 'targets/staging/stage/1.2.0'));
     const originals = new Map([PROVENANCE, SBOM_ATTESTATION].map((n) => [n, readFileSync(publishedAt(n))]));
-    const originalManifests = manifests.map((m) => readFileSync(m));
     const statementOf = (name: string) => JSON.parse(Buffer.from(JSON.parse(originals.get(name)!.toString()).dsseEnvelope.payload, 'base64').toString()) as Statement;
     // The release's own key (mock mode: the sandbox key), so only the content is wrong.
     const signer = await createKeyFileSigner({ key: join(ws.sandbox, 'keys/sandbox.key') }, { baseDir: ws.dir });
@@ -46,14 +42,7 @@ describe('the release provenance is enforced by orel verify', () => {
     const forge = async (name: string, edit: (s: Statement) => void) => {
       const forged = statementOf(name);
       edit(forged);
-      const bytes = serializeBundle(await signDsseBundle({ payload: Buffer.from(JSON.stringify(forged)), signer, what: 'a forged attestation' }));
-      writeFileSync(publishedAt(name), bytes);
-      for (const m of manifests) {
-        const doc = JSON.parse(readFileSync(m, 'utf8'));
-        const rec = doc.artifacts.find((a: { name: string }) => a.name === name);
-        Object.assign(rec, { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), sha512: createHash('sha512').update(bytes).digest('hex') });
-        writeFileSync(m, JSON.stringify(doc, null, 2));
-      }
+      staged.replace(name, serializeBundle(await signDsseBundle({ payload: Buffer.from(JSON.stringify(forged)), signer, what: 'a forged attestation' })));
     };
     const cases: [string, string, (s: Statement) => void, RegExp][] = [
       ['a released file left out', PROVENANCE, (s) => void (s.subject = s.subject.filter((x) => x.name !== 'hello-linux-amd64')), /hello-linux-amd64 is released but not a subject of the provenance/],
@@ -69,8 +58,7 @@ describe('the release provenance is enforced by orel verify', () => {
       assert.equal(r.status, 3, `${what}\n${r.stderr}`);
       assert.match(r.stderr, message, what);
       assert.match(r.stderr, new RegExp(name.replace(/\./g, '\\.')), `${what}: names the attestation`);
-      writeFileSync(publishedAt(name), originals.get(name)!);
-      manifests.forEach((m, i) => writeFileSync(m, originalManifests[i]));
+      staged.restore();
     }
     assert.equal((await verify()).status, 0, 'restored');
   });

@@ -5,37 +5,22 @@
 // record updated so that its own bytes pass the digest check.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stagedRecords } from './forge.js';
 import { errorLines, orel, workspace } from './helpers.js';
 
 describe('swapped signatures fail verification', () => {
   test('a .sig or a bundle signature by another key, or for another file, fails orel verify naming it', async (t) => {
     const ws = workspace(t);
-    const staged = await orel(['stage', '--plan', ws.plan, '--sandbox', ws.sandbox], { cwd: ws.dir });
-    assert.equal(staged.status, 0, errorLines(staged.stderr));
+    const stage = await orel(['stage', '--plan', ws.plan, '--sandbox', ws.sandbox], { cwd: ws.dir });
+    assert.equal(stage.status, 0, errorLines(stage.stderr));
     const verify = () => orel(['verify', '--plan', ws.plan, '--sandbox', ws.sandbox], { cwd: ws.dir });
     assert.equal((await verify()).status, 0);
 
     const dir = join(ws.sandbox, 'targets/staging/stage/1.2.0');
-    const manifests = [join(dir, 'orel-stage-manifest.json')];
-    const stateManifest = /"manifest":\s*"([^"]+)"/.exec((await orel(['status', '--plan', ws.plan, '--sandbox', ws.sandbox, '--json'], { cwd: ws.dir })).stdout)?.[1];
-    if (stateManifest) manifests.push(stateManifest);
-    const originalManifests = manifests.map((m) => readFileSync(m));
-    /** Publishes `bytes` as `name`, its record updated so the bytes themselves pass. */
-    const replace = (name: string, bytes: Buffer) => {
-      writeFileSync(join(dir, name), bytes);
-      for (const m of manifests) {
-        const doc = JSON.parse(readFileSync(m, 'utf8'));
-        Object.assign(doc.artifacts.find((a: { name: string }) => a.name === name), {
-          size: bytes.length,
-          sha256: createHash('sha256').update(bytes).digest('hex'),
-          sha512: createHash('sha512').update(bytes).digest('hex'),
-        });
-        writeFileSync(m, JSON.stringify(doc, null, 2));
-      }
-    };
+    const staged = await stagedRecords(ws, ws.plan, dir);
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const file = readFileSync(join(dir, 'hello-linux-amd64'));
     const foreign = sign('sha256', file, other);
@@ -46,13 +31,11 @@ describe('swapped signatures fail verification', () => {
       ['a bundle signature by another key', 'hello-linux-amd64.sigstore.json', Buffer.from(JSON.stringify({ ...bundle, messageSignature: { ...bundle.messageSignature, signature: foreign.toString('base64') } }))],
     ];
     for (const [what, name, bytes] of cases) {
-      const original = readFileSync(join(dir, name));
-      replace(name, bytes);
+      staged.replace(name, bytes);
       const r = await verify();
       assert.equal(r.status, 3, `${what}\n${r.stderr}`);
       assert.match(r.stderr, /hello-linux-amd64/, what);
-      writeFileSync(join(dir, name), original);
-      manifests.forEach((m, i) => writeFileSync(m, originalManifests[i]));
+      staged.restore();
     }
     assert.equal((await verify()).status, 0, 'restored');
   });
