@@ -30,29 +30,32 @@ export interface DigestFilesOptions {
   split?: 'auto' | 'always' | 'never';
 }
 
-/** Below this many bytes in total, starting workers costs more than it saves. */
+/** Below this many bytes in total and this many files, starting workers costs more than it saves. */
 const WORKER_THRESHOLD_BYTES = 32 * 1024 * 1024;
+const WORKER_THRESHOLD_FILES = 64;
 
 /**
  * Digests one file on the calling thread. Two buffers alternate so that the
- * next read is in flight while the current chunk is hashed.
+ * next read is in flight while the current chunk is hashed; given the file's
+ * size, they are no bigger than it needs (a small file does not cost 2 MiB).
  */
-export async function digestFile(path: string): Promise<FileDigest> {
+export async function digestFile(path: string, sizeHint?: number): Promise<FileDigest> {
   const fh = await open(path, 'r');
   try {
     const h256 = createHash('sha256');
     const h512 = createHash('sha512');
-    const bufs = [Buffer.allocUnsafe(DIGEST_BUFFER_SIZE), Buffer.allocUnsafe(DIGEST_BUFFER_SIZE)];
+    const bufSize = sizeHint === undefined ? DIGEST_BUFFER_SIZE : Math.min(DIGEST_BUFFER_SIZE, Math.max(4096, sizeHint + 1));
+    const bufs = [Buffer.allocUnsafe(bufSize), Buffer.allocUnsafe(bufSize)];
     let size = 0;
     let which = 0;
-    let pending = fh.read(bufs[0], 0, DIGEST_BUFFER_SIZE, null);
+    let pending = fh.read(bufs[0], 0, bufSize, null);
     for (;;) {
       const { bytesRead } = await pending;
       if (bytesRead === 0) break;
       const chunk = bufs[which].subarray(0, bytesRead);
       which ^= 1;
       // Reads with position null are sequential on the handle, and only one is in flight at a time.
-      pending = fh.read(bufs[which], 0, DIGEST_BUFFER_SIZE, null);
+      pending = fh.read(bufs[which], 0, bufSize, null);
       h256.update(chunk);
       h512.update(chunk);
       size += bytesRead;
@@ -83,9 +86,10 @@ export async function digestFiles(
 
   let done = 0;
   const tick = (): void => opts.onProgress?.(++done, total);
-  if (workers < 1 || (opts.workers === undefined && (workers < 2 || totalBytes < WORKER_THRESHOLD_BYTES))) {
-    return mapLimit(paths, concurrency, async (p) => {
-      const d = await digestFile(p);
+  const few = totalBytes < WORKER_THRESHOLD_BYTES && total < WORKER_THRESHOLD_FILES;
+  if (workers < 1 || (opts.workers === undefined && (workers < 2 || few))) {
+    return mapLimit(paths, concurrency, async (p, i) => {
+      const d = await digestFile(p, sizes[i]);
       tick();
       return d;
     });

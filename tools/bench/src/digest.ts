@@ -3,10 +3,12 @@
 // processes over the same files, which is what this hardware can do at best.
 // Prints both times and the ratio orel/openssl (lower is better; goal ≤ 1.2).
 //
-//   npx tsx tools/bench/src/digest.ts [--size-mib 1024] [--runs 3] [--shape mixed|single]
+//   npx tsx tools/bench/src/digest.ts [--size-mib 1024] [--runs 3] [--shape mixed|single|small] [--files 10000]
 //
 // mixed (default): 4 large files with 3/4 of the bytes, the rest in many small
-// ones; single: one big file (the case where whole-file workers cannot help).
+// ones; single: one big file (the case where whole-file workers cannot help);
+// small: --files files of 1–4 KiB (a release of many small artifacts: the
+// cost is per file, not per byte).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -32,13 +34,14 @@ interface Corpus {
 }
 
 /** The files to hash, from one random block with a per-chunk counter so no two chunks are alike. */
-function makeCorpus(sizeMiB: number, shape: string): Corpus {
+function makeCorpus(sizeMiB: number, shape: string, files: number): Corpus {
   const dir = mkdtempSync(join(tmpdir(), 'orel-bench-digest-'));
   const total = Math.max(1, sizeMiB) * MiB;
   const block = randomFillSync(Buffer.allocUnsafe(Math.min(16 * MiB, total)));
   let counter = 0n;
   const sizes: number[] = [];
   if (shape === 'single') sizes.push(total);
+  else if (shape === 'small') for (let i = 0; i < files; i++) sizes.push(1024 + ((i * 2654435761) % 3073));
   else {
     const large = Math.floor((total * 3) / 16);
     for (let i = 0; i < 4; i++) sizes.push(large);
@@ -95,16 +98,18 @@ async function main(): Promise<void> {
       'size-mib': { type: 'string', default: '1024' },
       runs: { type: 'string', default: '3' },
       shape: { type: 'string', default: 'mixed' },
+      files: { type: 'string', default: '10000' },
     },
   });
   const sizeMiB = Number(values['size-mib']);
   const runs = Math.max(1, Number(values.runs));
-  if (!Number.isFinite(sizeMiB) || sizeMiB <= 0 || !['mixed', 'single'].includes(values.shape!)) {
-    throw new Error('usage: digest.ts [--size-mib N>0] [--runs N] [--shape mixed|single]');
+  const files = Number(values.files);
+  if (!Number.isFinite(sizeMiB) || sizeMiB <= 0 || !['mixed', 'single', 'small'].includes(values.shape!) || !(files > 0)) {
+    throw new Error('usage: digest.ts [--size-mib N>0] [--runs N] [--shape mixed|single|small] [--files N>0]');
   }
   const { digestFiles } = await import('@orel/manifest');
 
-  const c = makeCorpus(sizeMiB, values.shape!);
+  const c = makeCorpus(sizeMiB, values.shape!, files);
   try {
     warm(c);
     const paths = c.names.map((n) => join(c.dir, n));
