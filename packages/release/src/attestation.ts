@@ -1,5 +1,6 @@
 // One signed attestation per journal key: the statement is signed as a DSSE
-// Sigstore bundle with the plan's signer once; a re-run (a killed stage)
+// Sigstore bundle with the plan's signer once (its certificate checked
+// against the policy first); a re-run (a killed stage)
 // reuses the bundle the journal recorded, since its bytes may already be
 // published or attached to an image, and signing again would make others.
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { outputArtifact, readOutput, serializeBundle, signDsseBundle, writeOutpu
 import type { Artifact } from '@orel/core';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import type { ReleaseContext } from './context.js';
+import { checkCertificateIdentity } from './steps/sign.js';
 
 export const attestationDir = (ctx: ReleaseContext): string => join(ctx.workDir, 'attestations');
 
@@ -27,6 +29,7 @@ export async function attestOnce(
     ctx.artifacts.upsert(artifact);
     return { artifact, bundle: bundleFromJSON(JSON.parse(done.toString('utf8'))), reused: true };
   }
+  await checkCertificateIdentity(ctx);
   const bundle = await signDsseBundle({ payload: Buffer.from(JSON.stringify(o.statement())), signer: ctx.signer!, witnesses: ctx.witnesses, what: o.what });
   const bytes = serializeBundle(bundle);
   await writeOutput(dir, o.name, bytes);

@@ -13,8 +13,7 @@ import { readSbom, sbomSubjects, type ReadSbom, type SbomSubjects } from '@orel/
 import { inTotoStatement } from '@orel/sign';
 import type { ReleaseContext, SbomAttestationPlan } from '../context.js';
 import { attestOnce } from '../attestation.js';
-import { attestImages, imageRecords } from './images.js';
-import { checkCertificateIdentity } from './sign.js';
+import { attestImages, imageRecords, imageSubject } from './images.js';
 
 export const ATTEST_SBOMS_STEP = 'attest-sboms';
 
@@ -25,9 +24,11 @@ export const sbomAttestationName = (sbom: string): string => `${sbom}.intoto.sig
 export const sbomAttestations = (ctx: ReleaseContext): Artifact[] => ctx.artifacts.list((a) => a.kind === 'attestation' && a.subject !== undefined);
 
 /** What the published attestation of `sbom` must name: the binding, recomputed from the plan and the release's files. */
-export function publishedSbomBinding(ctx: ReleaseContext, sbom: string): SbomSubjects | string {
-  const attested = new Set(sbomAttestations(ctx).map((a) => a.subject!));
-  const others = ctx.artifacts.list(isBuildOutput).filter((a) => !attested.has(a.name));
+export const publishedSbomBinding = (ctx: ReleaseContext, sbom: string): SbomSubjects | string => bindingOf(ctx, sbom, new Set(sbomAttestations(ctx).map((a) => a.subject!)));
+
+/** What `sbom` describes among the release's build outputs that are not SBOMs (the plan's binding, its name, or the whole release). */
+function bindingOf(ctx: ReleaseContext, sbom: string, sbomNames: ReadonlySet<string>): SbomSubjects | string {
+  const others = ctx.artifacts.list(isBuildOutput).filter((a) => !sbomNames.has(a.name));
   const sboms = ctx.rp.plan.attestations?.sboms;
   return sbomSubjects(sbom, others.map((o) => o.name), Array.isArray(sboms) ? sboms : []);
 }
@@ -57,12 +58,9 @@ export async function sbomAttestationPlans(ctx: ReleaseContext): Promise<SbomAtt
     }
   });
   const sbomNames = new Set(found.map((f) => f.sbom.name));
-  const others = ctx.artifacts.list(isBuildOutput).filter((a) => !sbomNames.has(a.name));
-  const sboms = ctx.rp.plan.attestations?.sboms;
-  const bindings = Array.isArray(sboms) ? sboms : [];
   const plans: SbomAttestationPlan[] = [];
   for (const { sbom, read } of found.sort((x, y) => (x.sbom.name < y.sbom.name ? -1 : 1))) {
-    const bound = sbomSubjects(sbom.name, others.map((o) => o.name), bindings);
+    const bound = bindingOf(ctx, sbom.name, sbomNames);
     if (typeof bound === 'string') {
       problems.push(bound);
       continue;
@@ -87,7 +85,6 @@ export const attestSbomsStep: Step<ReleaseContext> = {
   async run(ctx) {
     const plans = await sbomAttestationPlans(ctx);
     if (plans.length === 0) return 'the build produced no SBOM';
-    if (plans.some((p) => !ctx.journal.isDone(ATTEST_SBOMS_STEP, p.key))) await checkCertificateIdentity(ctx);
     const notes: string[] = [];
     for (const p of plans) {
       const images = imageRecords(ctx).filter((i) => p.images.includes(i.name));
@@ -98,7 +95,7 @@ export const attestSbomsStep: Step<ReleaseContext> = {
         subject: p.sbom.name,
         predicateType: p.format.predicateType,
         what: `the SBOM attestation ${p.name}`,
-        statement: () => inTotoStatement(p.format.predicateType, p.document, [...p.files, ...images.map((i) => ({ name: i.repository, digest: i.digest }))]),
+        statement: () => inTotoStatement(p.format.predicateType, p.document, [...p.files, ...images.map(imageSubject)]),
       });
       await attestImages(ctx, made.bundle, p.format.predicateType, p.images);
       const n = p.files.length + p.images.length;

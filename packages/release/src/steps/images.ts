@@ -38,6 +38,12 @@ function records(ctx: ReleaseContext): ImageRecord[] {
 /** The images this run resolved (stage) or the stage manifest recorded (release). */
 export const imageRecords = (ctx: ReleaseContext): readonly ImageRecord[] => records(ctx);
 
+/** An image as an in-toto subject: its repository, its manifest digest. */
+export const imageSubject = (i: ImageRecord): { name: string; digest: string } => ({ name: i.repository, digest: i.digest });
+
+/** An image as verification expects it among a statement's subjects. */
+export const releasedImage = (i: ImageRecord): { name: string; sha256: string } => ({ name: i.repository, sha256: i.digest.replace(/^sha256:/, '') });
+
 /**
  * Attaches a signed attestation to the named images' digests in the staging
  * repository (bundle referrer + `.att` layer, as cosign attest does);

@@ -12,8 +12,7 @@ import type { Step } from '@orel/pipeline';
 import type { ReleaseContext } from '../context.js';
 import { attestOnce } from '../attestation.js';
 import { detectBuildRun, provenanceStatement, SLSA_PROVENANCE_V1 } from '../provenance.js';
-import { attestImages, imageRecords } from './images.js';
-import { checkCertificateIdentity } from './sign.js';
+import { attestImages, imageRecords, imageSubject } from './images.js';
 
 export const PROVENANCE_STEP = 'provenance';
 
@@ -36,9 +35,8 @@ export const provenanceStep: Step<ReleaseContext> = {
     const startedOn = new Date();
     const name = provenanceName(ctx);
     const subjects = provenanceSubjects(ctx);
-    const images = imageRecords(ctx).map((i) => ({ name: i.repository, digest: i.digest }));
+    const images = imageRecords(ctx).map(imageSubject);
     const key = provenanceKey(subjects);
-    if (!ctx.journal.isDone(PROVENANCE_STEP, key)) await checkCertificateIdentity(ctx);
     const planBytes = await readFile(ctx.rp.file);
     const made = await attestOnce(ctx, {
       step: PROVENANCE_STEP,

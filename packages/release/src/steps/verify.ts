@@ -1,7 +1,10 @@
 import { OrelError, isBuildOutput, mapLimit, type Artifact, type Publisher } from '@orel/core';
 import type { Step } from '@orel/pipeline';
 import { StreamedSignatures, checkChecksumFile, identityCheck, verifyBlob, verifyBundle, verifyDigests, verifySigFile } from '@orel/verify';
-import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { leafCertificate } from '@orel/oci';
+import { bundleFromJSON } from '@sigstore/bundle';
+import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, reportEntry, stageTargetNames } from '../helpers.js';
 import { readAll, withReadRetry } from '../read.js';
@@ -10,7 +13,7 @@ import { provenanceProblems, statementOf } from '../provenance.js';
 import { provenanceSubjects } from './provenance.js';
 import { sbomAttestationProblems } from '../sbom-attestation.js';
 import { publishedSbomBinding, sbomAttestationName, sbomAttestations } from './attest-sboms.js';
-import { imageRecords } from './images.js';
+import { imageRecords, releasedImage } from './images.js';
 
 const SMALL_KINDS = new Set(['signature', 'certificate', 'bundle', 'checksum', 'public-key', 'notes', 'attestation']);
 
@@ -48,7 +51,7 @@ async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer,
       checkIdentity: (id, c) => identityCheck(policy)(id, c),
     });
   } else if (a.kind === 'signature' && ctx.trust.publicKeyPem) {
-    const verdict = streamed.verdict(subject.name, releaseKey(ctx)!, Buffer.from(content.toString('utf8').trim(), 'base64'));
+    const verdict = streamed.verdict(subject.name, releaseKey(ctx)!, sigBytes(content));
     if (verdict !== true) verifySigFile({ name: subject.name, sigBase64: content.toString('utf8'), sha256: subject.sha256, publicKeyPem: ctx.trust.publicKeyPem });
   } else if (a.kind === 'signature') {
     // Keyless .sig: checked with its .cert beside it.
@@ -58,6 +61,9 @@ async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer,
     await verifySigCertPair(ctx, subject, content, cert, bundle);
   }
 }
+
+/** A `.sig` file's signature bytes (base64 text, as cosign writes it). */
+const sigBytes = (content: Buffer): Buffer => Buffer.from(content.toString('utf8').trim(), 'base64');
 
 const releaseKeys = new WeakMap<ReleaseContext, KeyObject>();
 /** The release's public key (key-signed releases), parsed once. */
@@ -77,16 +83,16 @@ function expectSignature(ctx: ReleaseContext, a: Artifact, content: Buffer, stre
   try {
     if (a.kind === 'signature') {
       const key = releaseKey(ctx);
-      if (key) streamed.expect(a.subject!, Buffer.from(content.toString('utf8').trim(), 'base64'), key);
+      if (key) streamed.expect(a.subject!, sigBytes(content), key);
       return;
     }
-    const b = JSON.parse(content.toString('utf8'));
-    const ms = b?.messageSignature;
-    if (!ms?.signature || (ms.messageDigest?.algorithm ?? 'SHA2_256') !== 'SHA2_256') return;
-    const vm = b.verificationMaterial ?? {};
-    const der = vm.certificate?.rawBytes ?? vm.x509CertificateChain?.certificates?.[0]?.rawBytes;
-    const key = der ? new X509Certificate(Buffer.from(der, 'base64')).publicKey : vm.publicKey ? releaseKey(ctx) : undefined;
-    if (key) streamed.expect(a.subject!, Buffer.from(ms.signature, 'base64'), key);
+    const b = bundleFromJSON(JSON.parse(content.toString('utf8')));
+    const alg = b.content.$case === 'messageSignature' ? (b.content.messageSignature.messageDigest?.algorithm ?? HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED) : undefined;
+    // SHA-256 only (an unspecified algorithm is SHA-256, as the bundle check reads it).
+    if (b.content.$case !== 'messageSignature' || (alg !== HashAlgorithm.SHA2_256 && alg !== HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED)) return;
+    const leaf = leafCertificate(b);
+    const key = leaf ? createPublicKey(leaf) : b.verificationMaterial.content.$case === 'publicKey' ? releaseKey(ctx) : undefined;
+    if (key) streamed.expect(a.subject!, b.content.messageSignature.signature, key);
   } catch {
     // not a bundle we can read: its own check says why
   }
@@ -135,7 +141,7 @@ async function checkProvenance(ctx: ReleaseContext, a: Artifact, content: Buffer
   const statement = await verifiedStatement(ctx, a, content);
   const released = [
     ...provenanceSubjects(ctx).map((x) => ({ name: x.name, sha256: x.sha256, sha512: x.sha512 })),
-    ...imageRecords(ctx).map((i) => ({ name: i.repository, sha256: i.digest.replace(/^sha256:/, '') })),
+    ...imageRecords(ctx).map(releasedImage),
   ];
   return provenanceProblems(statement, released, ctx.rp.plan.verification?.provenance).map((p) => `${a.name}: ${p}`);
 }
@@ -152,10 +158,10 @@ async function checkSbomAttestation(ctx: ReleaseContext, a: Artifact, content: B
   const bound = publishedSbomBinding(ctx, sbomName);
   if (typeof bound === 'string') return [`${a.name}: ${bound}`];
   const images = imageRecords(ctx);
-  const known = new Map<string, string>([...ctx.artifacts.list(isBuildOutput).map((x) => [x.name, x.sha256] as const), ...images.map((i) => [i.repository, i.digest.replace(/^sha256:/, '')] as const)]);
+  const known = new Map<string, string>([...ctx.artifacts.list(isBuildOutput), ...images.map(releasedImage)].map((x) => [x.name, x.sha256]));
   const expected = [
     ...bound.files.map((n) => ctx.artifacts.get(n)!).map((x) => ({ name: x.name, sha256: x.sha256, sha512: x.sha512 })),
-    ...images.filter((i) => bound.images.includes(i.name)).map((i) => ({ name: i.repository, sha256: i.digest.replace(/^sha256:/, '') })),
+    ...images.filter((i) => bound.images.includes(i.name)).map(releasedImage),
   ];
   return sbomAttestationProblems(statement, { sbom: { name: sbomName, document }, expected, known }).map((p) => `${a.name}: ${p}`);
 }
