@@ -7,17 +7,14 @@
 // --nomock against the GCS test server and a private (sandbox) Sigstore.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startGcsServer } from '@orel/gcs-server';
 import { startSandboxSigstore } from '@orel/sandbox';
-import { errorLines, orel, snapshot } from './helpers.js';
+import { errorLines, killAt, orel, snapshot } from './helpers.js';
 
-const RUNNER = fileURLToPath(new URL('./run-orel.mjs', import.meta.url));
 const N = 300;
 const IDENTITY = 'https://github.com/example/many/.github/workflows/release.yml@refs/tags/v2.0.0';
 const ISSUER = 'https://token.actions.githubusercontent.com';
@@ -48,32 +45,6 @@ function workspaceWith(t: { after: (fn: () => void) => void }, targets: string, 
     ].join('\n'),
   );
   return { dir, plan };
-}
-
-/** Lines in the run's journal (the one journal under stateRoot), 0 before it exists. */
-function journalLines(stateRoot: string): number {
-  if (!existsSync(stateRoot)) return 0;
-  let n = 0;
-  for (const f of readdirSync(stateRoot, { recursive: true }) as string[]) {
-    if (f.endsWith('journal.jsonl')) n += readFileSync(join(stateRoot, f), 'utf8').split('\n').length - 1;
-  }
-  return n;
-}
-
-/** Runs `orel release` until it has written `atLines` journal records, then kill -9; true if it was killed. */
-async function killAt(args: string[], cwd: string, env: Record<string, string>, stateRoot: string, atLines: number): Promise<boolean> {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', import.meta.resolve('tsx'), RUNNER, ...args], {
-    cwd,
-    env: { ...process.env, METADATA_SERVER_DETECTION: 'none', ...env },
-    stdio: 'ignore',
-  });
-  let exited = false;
-  const done = new Promise<void>((r) => child.on('exit', () => ((exited = true), r())));
-  while (!exited && journalLines(stateRoot) < atLines) await new Promise((r) => setTimeout(r, 2));
-  if (exited) return false;
-  child.kill('SIGKILL');
-  await done;
-  return true;
 }
 
 /** Files of a directory target (temp files included, so strays are seen). */

@@ -1,8 +1,8 @@
 // Shared e2e helpers: a private copy of the quickstart per test, the orel CLI
 // run as a child process from sources, and small independent file checks.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,4 +119,30 @@ export function errorLines(stderr: string): string {
   const lines = stderr.split('\n');
   const start = lines.findIndex((l) => l.startsWith('error'));
   return start < 0 ? '' : lines.slice(start).filter((l) => /^(error|hint| {2})/.test(l)).join('\n');
+}
+
+/** Lines in the run's journal (the one journal under stateRoot), 0 before it exists. */
+export function journalLines(stateRoot: string): number {
+  if (!existsSync(stateRoot)) return 0;
+  let n = 0;
+  for (const f of readdirSync(stateRoot, { recursive: true }) as string[]) {
+    if (f.endsWith('journal.jsonl')) n += readFileSync(join(stateRoot, f), 'utf8').split('\n').length - 1;
+  }
+  return n;
+}
+
+/** Runs `orel ARGS` until it has written `atLines` journal records, then kill -9; true if it was killed. */
+export async function killAt(args: string[], cwd: string, env: Record<string, string>, stateRoot: string, atLines: number): Promise<boolean> {
+  const child = spawn(process.execPath, ['--conditions=development', '--import', TSX, RUNNER, ...args], {
+    cwd,
+    env: { ...process.env, METADATA_SERVER_DETECTION: 'none', ...env },
+    stdio: 'ignore',
+  });
+  let exited = false;
+  const done = new Promise<void>((r) => child.on('exit', () => ((exited = true), r())));
+  while (!exited && journalLines(stateRoot) < atLines) await new Promise((r) => setTimeout(r, 2));
+  if (exited) return false;
+  child.kill('SIGKILL');
+  await done;
+  return true;
 }

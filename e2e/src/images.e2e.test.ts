@@ -94,6 +94,27 @@ describe('images through the CLI on docker-registry', { skip: registryMissing() 
     }
   });
 
+  test('sharded: each shard signs the images its partition gives it; merge and release verify them all, in plan order', async (t) => {
+    const { reg, client } = await registry(t);
+    const ws = workspace(t);
+    const pushed = await pushStaged(client);
+    const plan = imagesPlan(ws, reg.host);
+    const cli = (...args: string[]) => orel([...args, '--plan', plan, '--sandbox', ws.sandbox, '--build-id', 'sharded', '--json'], { cwd: ws.dir });
+    const signedBy: string[][] = [];
+    for (const shard of ['1/2', '2/2']) {
+      const r = await cli('stage', '--shard', shard);
+      ok(r, `stage --shard ${shard}`);
+      signedBy.push(((r.json().images ?? []) as { name: string }[]).map((i) => i.name));
+    }
+    assert.deepEqual(signedBy.flat().sort(), ['app', 'tool'], `each image signed by exactly one shard: ${JSON.stringify(signedBy)}`);
+    ok(await cli('merge', '--shards', '2'), 'merge');
+    const run = await cli('release');
+    ok(run, 'release');
+    const report = run.json();
+    assert.equal(report.verified, true);
+    assert.deepEqual((report.images as { name: string; digest: string }[]).map((i) => [i.name, i.digest]), [['tool', pushed.tool], ['app', pushed.app.digest]]);
+  });
+
   test('--nomock: stage, staging tag moves, release; signatures, tags, verify-image, re-runs and moved tags', async (t) => {
     const { reg, client } = await registry(t);
     const ws = workspace(t);

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '@orel/manifest';
 import { acquireLock } from './lock.js';
 import { loadPlan, type ResolvedPlan } from '@orel/plan';
 import { PublicUrlReader } from '@orel/publish';
-import { STAGE_MANIFEST_NAME, newRunState, type Mode, type ReleaseContext, type ReleaseReport, type Trust } from '@orel/release';
+import { STAGE_MANIFEST_NAME, newRunState, parseShard, type Mode, type ReleaseContext, type ReleaseReport, type ShardSpec, type Trust } from '@orel/release';
 import { startRegistry } from '@orel/sandbox';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -31,6 +31,12 @@ export interface GlobalOptions {
   /** Keyless --nomock: the OIDC identity token (else the plan's, a file, SIGSTORE_ID_TOKEN or ambient CI). */
   identityToken?: string;
   identityTokenFile?: string;
+  /** `orel stage --shard I/N`: stage one part of the build. */
+  shard?: string;
+  /** With --shard: the build output is under this directory (a runner holding only its part). */
+  root?: string;
+  /** `orel merge --shards N`. */
+  shards?: string;
 }
 
 export interface Session extends ReleaseContext {
@@ -56,9 +62,23 @@ export function sandboxDirFor(rp: ResolvedPlan, opts: GlobalOptions): string {
 }
 
 /** Where a run keeps its journal and generated files: inside the sandbox in mock mode. */
-function stateDirFor(rp: ResolvedPlan, mode: Mode, sandboxDir: string): string {
+function stateDirFor(rp: ResolvedPlan, mode: Mode, sandboxDir: string, shard?: ShardSpec): string {
   const base = mode === 'mock' ? join(sandboxDir, 'state') : resolve(rp.dir, '.orel/state');
-  return join(base, `${rp.plan.release.name}-${rp.vars.version}`);
+  // A shard keeps a journal (and lock) of its own: shards of one build may run side by side.
+  return join(base, `${rp.plan.release.name}-${rp.vars.version}${shard ? `.shard-${shard.index}-of-${shard.count}` : ''}`);
+}
+
+/** --shard / --shards / --root, checked: shards of one build share a build id given to each of them. */
+function shardingOf(opts: GlobalOptions, rp: ResolvedPlan): { shard?: ShardSpec; merge?: { count: number }; artifactsRoot?: string } {
+  if (opts.root !== undefined && opts.shard === undefined) throw new OrelError('USAGE', '--root is for a shard: pass --shard I/N with it');
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, opts.root === undefined ? 'hash' : 'root');
+  const merge = opts.shards === undefined ? undefined : { count: parseShard(`1/${opts.shards}`).count };
+  if ((shard || merge) && !rp.buildIdPinned) {
+    throw new OrelError('USAGE', `${shard ? `--shard ${opts.shard}` : 'merge'}: the shards of one build must share its build id, and none was given`, {
+      hint: 'pass the same --build-id (e.g. the CI run id) to every `orel stage --shard I/N` and to `orel merge`, or set release.buildId in the plan',
+    });
+  }
+  return { shard, merge, artifactsRoot: opts.root === undefined ? undefined : resolve(opts.root) };
 }
 
 // ---- session -------------------------------------------------------------
@@ -112,7 +132,8 @@ async function open(
   if (mode === 'mock' && existsSync(sandboxDir) && !statSync(sandboxDir).isDirectory()) {
     throw new OrelError('USAGE', `--sandbox ${sandboxDir} is not a directory`, { hint: 'name a directory (it is created when missing), e.g. --sandbox .orel/sandbox' });
   }
-  const stateDir = stateDirFor(rp, mode, sandboxDir);
+  const sharding = shardingOf(opts, rp);
+  const stateDir = stateDirFor(rp, mode, sandboxDir, sharding.shard);
   const stateFile = join(stateDir, 'state.json');
   // What the state looked like, so a refused run (nothing recorded) can leave it as it was.
   const stateDirExisted = existsSync(stateDir);
@@ -190,6 +211,7 @@ async function open(
     sandboxDir: mode === 'mock' ? sandboxDir : undefined,
     workDir,
     stage,
+    ...sharding,
     artifacts: new ArtifactRegistry(),
     signer: setup?.signer,
     witnesses: setup?.witnesses ?? [],

@@ -5,6 +5,7 @@ import { register as registerRun } from './commands/run.js';
 import { register as registerStatus } from './commands/status.js';
 import { register as registerVerifyImage } from './commands/verify-image.js';
 import { register as registerVerifyBlob } from './commands/verify-blob.js';
+import { register as registerCi } from './commands/ci.js';
 
 export const VERSION = OREL_VERSION;
 
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   registerStatus(program, run);
   registerVerifyImage(program, run);
   registerVerifyBlob(program, run);
+  registerCi(program, run);
   // Every subcommand's --help ends with the exit statuses too.
   const withExitCodes = (c: Command): void => c.commands.forEach((sub) => (sub.addHelpText('after', EXIT_CODES), withExitCodes(sub)));
   withExitCodes(program);

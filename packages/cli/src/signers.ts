@@ -6,7 +6,7 @@ import type { Trust } from '@orel/release';
 import { checkPrivateKeyFile, createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair } from '@orel/sign';
 import type { Witness } from '@sigstore/sign';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { realKeylessSetup, sandboxKeylessSetup, type CliToken } from './keyless-setup.js';
 
@@ -56,15 +56,28 @@ export async function realSigner(name: string, spec: SignerSpec, rp: ResolvedPla
   }
 }
 
-/** The sandbox key: made once, kept in the sandbox, so re-runs and `orel verify` agree. */
+/**
+ * The sandbox key: made once, kept in the sandbox, so re-runs and `orel
+ * verify` agree. Shards started at once on a fresh sandbox race to make it:
+ * link() publishes a whole key file or fails, so one key wins and all use it.
+ */
 async function sandboxKeySigner(sandboxDir: string): Promise<Signer> {
   const dir = join(sandboxDir, 'keys');
   const key = join(dir, 'sandbox.key');
   if (!existsSync(key)) {
     await mkdir(dir, { recursive: true });
     const { privateKeyPem, publicKeyPem } = generateKeyPair();
-    await writeFile(key, privateKeyPem, { mode: 0o600 });
-    await writeFile(join(dir, 'sandbox.pub'), publicKeyPem);
+    const tmp = `${key}.${process.pid}.tmp`;
+    await writeFile(tmp, privateKeyPem, { mode: 0o600 });
+    const won = await link(tmp, key).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+        return false;
+      },
+    );
+    await rm(tmp, { force: true });
+    if (won) await writeFile(join(dir, 'sandbox.pub'), publicKeyPem);
   }
   return createKeyFileSigner({ key }, { baseDir: dir });
 }

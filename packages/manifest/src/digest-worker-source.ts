@@ -5,8 +5,12 @@
 //
 // Two jobs, both reading each file exactly once with synchronous reads (the
 // worker has nothing else to do, so blocking it costs nothing):
-//  - { op: 'file', id, path }: hash a whole file with sha256 and sha512.
-//    Answer { id, size, sha256, sha512 }.
+//  - { op: 'files', id, paths }: hash whole files with sha256 and sha512.
+//    Answer { id, results: [{ size, sha256, sha512 } | { error }] }, one per
+//    path (many small files go in one message: a message costs more than
+//    hashing a few KiB).
+//  - { op: 'sizes', id, paths }: stat files. Answer { id, sizes } or an error
+//    naming the path.
 //  - split: one file hashed by two workers at once, for a file too big to
 //    leave to one worker. The reader ({ op: 'read', id, path, ring }) reads
 //    into a ring of shared buffers and computes sha256; the hasher
@@ -28,16 +32,16 @@ export const RING_SLOTS = 16;
 export const DIGEST_WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
-const { openSync, readSync, closeSync } = require('node:fs');
+const { openSync, readSync, closeSync, statSync } = require('node:fs');
 const { createHash } = require('node:crypto');
 const buf = Buffer.allocUnsafe(workerData.bufferSize);
 const WAIT_MS = 200;
 
-function errorReply(id, err) {
-  return { id, error: { message: String(err && err.message), code: err && err.code } };
+function failure(err, path) {
+  return { error: { message: String(err && err.message), code: err && err.code, path } };
 }
 
-function hashFile(id, path) {
+function hashFile(path) {
   let fd;
   try {
     fd = openSync(path, 'r');
@@ -52,12 +56,24 @@ function hashFile(id, path) {
       h512.update(chunk);
       size += n;
     }
-    return { id, size, sha256: h256.digest('hex'), sha512: h512.digest('hex') };
+    return { size, sha256: h256.digest('hex'), sha512: h512.digest('hex') };
   } catch (err) {
-    return errorReply(id, err);
+    return failure(err);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+function sizes(id, paths) {
+  const out = [];
+  for (const p of paths) {
+    try {
+      out.push(statSync(p).size);
+    } catch (err) {
+      return { id, ...failure(err, p) };
+    }
+  }
+  return { id, sizes: out };
 }
 
 function slots(ring) {
@@ -90,7 +106,7 @@ function readSplit(id, path, ring) {
     return { id, size, sha256: h256.digest('hex') };
   } catch (err) {
     Atomics.store(ctrl, 2, 1);
-    return errorReply(id, err);
+    return { id, ...failure(err) };
   } finally {
     if (fd !== undefined) closeSync(fd);
     Atomics.store(ctrl, 0, produced * 2 + 1);
@@ -118,7 +134,8 @@ function hashSplit(id, ring) {
 }
 
 parentPort.on('message', (m) => {
-  if (m.op === 'file') parentPort.postMessage(hashFile(m.id, m.path));
+  if (m.op === 'files') parentPort.postMessage({ id: m.id, results: m.paths.map(hashFile) });
+  else if (m.op === 'sizes') parentPort.postMessage(sizes(m.id, m.paths));
   else if (m.op === 'read') parentPort.postMessage(readSplit(m.id, m.path, m.ring));
   else if (m.op === 'hash') parentPort.postMessage(hashSplit(m.id, m.ring));
 });

@@ -2,7 +2,8 @@
 // are computed from the same bytes, and memory stays flat (one reused buffer
 // per file in flight). Hashing is CPU-bound and Node's hash.update() runs on
 // the calling thread, so files are spread over a small pool of worker
-// threads: one whole file per worker at a time, largest first; and a file
+// threads, which also stat them: whole files, largest first, small ones in
+// batches (a message costs more than hashing a few KiB); and a file
 // bigger than all the smaller ones together (which would leave the other
 // worker idle) is hashed by two workers at once, sha256 and sha512 side by
 // side over the same shared buffers (see digest-worker-source.ts).
@@ -79,23 +80,28 @@ export async function digestFiles(
 ): Promise<FileDigest[]> {
   const total = paths.length;
   if (total === 0) return [];
-  const sizes = await mapLimit(paths, 16, async (p) => (await stat(p)).size);
-  const totalBytes = sizes.reduce((a, b) => a + b, 0);
   // Two workers can share one file, so a single big file still uses both cores.
   const workers = Math.min(opts.workers ?? Math.min(concurrency, availableParallelism()), Math.max(total, 2));
-
-  let done = 0;
-  const tick = (): void => opts.onProgress?.(++done, total);
-  const few = totalBytes < WORKER_THRESHOLD_BYTES && total < WORKER_THRESHOLD_FILES;
-  if (workers < 1 || (opts.workers === undefined && (workers < 2 || few))) {
-    return mapLimit(paths, concurrency, async (p, i) => {
-      const d = await digestFile(p, sizes[i]);
-      tick();
-      return d;
-    });
-  }
-  const pool = new DigestPool(workers);
+  const mayUseWorkers = workers >= 1 && (opts.workers !== undefined || workers >= 2);
+  let pool: DigestPool | undefined;
   try {
+    // Many files: the workers stat them too (a synchronous stat there costs a third of an async one here).
+    if (mayUseWorkers && (opts.workers !== undefined || total >= WORKER_THRESHOLD_FILES)) pool = new DigestPool(workers);
+    const sizes = pool ? await pool.sizes(paths) : await mapLimit(paths, 16, async (p) => (await stat(p)).size);
+    const totalBytes = sizes.reduce((a, b) => a + b, 0);
+    if (!pool && mayUseWorkers && totalBytes >= WORKER_THRESHOLD_BYTES) pool = new DigestPool(workers);
+
+    let done = 0;
+    const tick = (n = 1): void => {
+      for (let i = 0; i < n; i++) opts.onProgress?.(++done, total);
+    };
+    if (!pool) {
+      return await mapLimit(paths, concurrency, async (p, i) => {
+        const d = await digestFile(p, sizes[i]);
+        tick();
+        return d;
+      });
+    }
     const results = new Array<FileDigest>(total);
     for (const group of scheduleDigests(sizes, workers >= 2 ? (opts.split ?? 'auto') : 'never')) {
       if (group.split) {
@@ -103,27 +109,50 @@ export async function digestFiles(
         tick();
         continue;
       }
-      // Whole-file lanes, one per worker, pulling the next largest file; no new file after a failure.
+      // Whole-file lanes, one per worker, pulling the next batch (largest files first); none after a failure.
+      const batches = batchFiles(group.items, sizes);
       let next = 0;
       let failure: unknown;
       const lane = async (): Promise<void> => {
-        while (failure === undefined && next < group.items.length) {
-          const i = group.items[next++];
+        while (failure === undefined && next < batches.length) {
+          const batch = batches[next++];
           try {
-            results[i] = await pool.digest(paths[i]);
-            tick();
+            const digests = await pool!.digestMany(batch.map((i) => paths[i]));
+            batch.forEach((i, k) => (results[i] = digests[k]));
+            tick(batch.length);
           } catch (err) {
             failure ??= err;
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(workers, group.items.length) }, lane));
+      await Promise.all(Array.from({ length: Math.min(workers, batches.length) }, lane));
       if (failure !== undefined) throw failure;
     }
     return results;
   } finally {
-    await pool.close();
+    await pool?.close();
   }
+}
+
+/** A message to a worker costs more than hashing a few KiB: small files travel in batches. */
+const BATCH_MAX_FILES = 64;
+const BATCH_MAX_BYTES = 1024 * 1024;
+
+/** Consecutive files (in the given order) grouped up to BATCH_MAX_FILES files or BATCH_MAX_BYTES bytes. */
+export function batchFiles(items: readonly number[], sizes: readonly number[]): number[][] {
+  const batches: number[][] = [];
+  let bytes = 0;
+  for (const i of items) {
+    const last = batches.at(-1);
+    if (last && last.length < BATCH_MAX_FILES && bytes + sizes[i] <= BATCH_MAX_BYTES) {
+      last.push(i);
+      bytes += sizes[i];
+    } else {
+      batches.push([i]);
+      bytes = sizes[i];
+    }
+  }
+  return batches;
 }
 
 /**
@@ -152,10 +181,24 @@ export function scheduleDigests(sizes: readonly number[], split: 'auto' | 'alway
 /** Files smaller than this are not worth splitting (the hand-off costs more than it saves). */
 const SPLIT_MIN_BYTES = 4 * 1024 * 1024;
 
+interface WorkerError {
+  message: string;
+  code?: string;
+  /** The file that failed, when the message named several. */
+  path?: string;
+}
+
 interface WorkerReply {
   id: number;
-  error?: { message: string; code?: string };
+  error?: WorkerError;
   [field: string]: unknown;
+}
+
+function digestError(path: string, e: WorkerError): NodeJS.ErrnoException {
+  const err = new Error(`cannot digest ${path}: ${e.message}`) as NodeJS.ErrnoException;
+  err.code = e.code;
+  err.path = path;
+  return err;
 }
 
 interface Pending {
@@ -199,8 +242,29 @@ export class DigestPool {
   }
 
   /** Digests a whole file on the least busy worker. */
-  digest(path: string): Promise<FileDigest> {
-    return this.send<FileDigest>(this.leastBusy(), { op: 'file', path }, path);
+  async digest(path: string): Promise<FileDigest> {
+    return (await this.digestMany([path]))[0];
+  }
+
+  /** Digests whole files, in one message to the least busy worker; rejects with the first file's failure. */
+  async digestMany(paths: readonly string[]): Promise<FileDigest[]> {
+    const { results } = await this.send<{ results: (FileDigest | { error: WorkerError })[] }>(this.leastBusy(), { op: 'files', paths }, paths[0]);
+    return results.map((r, k) => {
+      if ('error' in r) throw digestError(paths[k], r.error);
+      return r;
+    });
+  }
+
+  /** The sizes of files, statted by the workers (each takes an equal share). */
+  async sizes(paths: readonly string[]): Promise<number[]> {
+    const share = Math.ceil(paths.length / this.workers.length);
+    const parts = await Promise.all(
+      this.workers.map((slot, w) => {
+        const part = paths.slice(w * share, (w + 1) * share);
+        return part.length === 0 ? { sizes: [] } : this.send<{ sizes: number[] }>(slot, { op: 'sizes', paths: part }, part[0]);
+      }),
+    );
+    return parts.flatMap((p) => p.sizes);
   }
 
   /**
@@ -247,10 +311,7 @@ export class DigestPool {
     if (!p) return;
     this.pending.delete(m.id);
     if (m.error) {
-      const err = new Error(`cannot digest ${p.path}: ${m.error.message}`) as NodeJS.ErrnoException;
-      err.code = m.error.code;
-      err.path = p.path;
-      p.reject(err);
+      p.reject(digestError(m.error.path ?? p.path, m.error));
     } else {
       const { id: _id, ...value } = m;
       p.resolve(value);

@@ -16,6 +16,8 @@ export interface DiscoverOptions {
   onProgress?: (done: number, total: number) => void;
   /** Plan variables ({version}...) usable in `rename`; placeholders from the path win. */
   vars?: Record<string, string>;
+  /** Keeps only some files (a shard's part), chosen after every file is named and before any is read. */
+  select?: (file: DiscoveredFile) => boolean;
 }
 
 /** A file found by discovery, before hashing. */
@@ -31,7 +33,8 @@ export interface DiscoveredFile {
 }
 
 export async function discover(section: ArtifactsSection, baseDir: string, opts: DiscoverOptions = {}): Promise<Artifact[]> {
-  const files = await findFiles(section, baseDir, opts.vars);
+  const all = await findFiles(section, baseDir, opts.vars);
+  const files = opts.select ? all.filter(opts.select) : all;
   const digests = await digestFiles(
     files.map((f) => f.path),
     opts.concurrency ?? section.concurrency ?? DEFAULT_CONCURRENCY,

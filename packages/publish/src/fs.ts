@@ -27,6 +27,9 @@ async function sha256OfFile(path: string): Promise<string | undefined> {
   return h.digest('hex');
 }
 
+/** The pid in a temp file's name (0 when there is none). */
+const pidOf = (tempName: string): number => Number(/^(\d+)-/.exec(tempName)?.[1]) || 0;
+
 /** Temp files live in one directory at the target's root, so leftovers of a killed run are found and swept. */
 export const FS_TEMP_DIR = '.orel-tmp';
 
@@ -63,10 +66,7 @@ export class FsPublisher implements Publisher, Promoter {
   private sweep(): Promise<void> {
     return (this.swept ??= (async () => {
       const names = await readdir(this.tempDir).catch(() => [] as string[]);
-      for (const n of names) {
-        const pid = Number(/^(\d+)-/.exec(n)?.[1]);
-        if (!pid || (pid !== process.pid && !isProcessAlive(pid))) await rm(join(this.tempDir, n), { force: true });
-      }
+      for (const n of names) if (!this.inFlightElsewhere(n) && pidOf(n) !== process.pid) await rm(join(this.tempDir, n), { force: true });
       await rmdir(this.tempDir).catch(() => undefined);
     })());
   }
@@ -88,10 +88,19 @@ export class FsPublisher implements Publisher, Promoter {
     await this.sweep();
   }
 
-  /** Files under the target that are not objects: temp files of unfinished writes (verification only reads). */
+  /**
+   * Files under the target that are not objects: temp files of unfinished
+   * writes (verification only reads). Those of another live process are
+   * writes in flight (a concurrent shard), not leftovers.
+   */
   async strays(): Promise<string[]> {
     const names = await readdir(this.tempDir).catch(() => [] as string[]);
-    return names.map((n) => join(this.tempDir, n));
+    return names.filter((n) => !this.inFlightElsewhere(n)).map((n) => join(this.tempDir, n));
+  }
+
+  private inFlightElsewhere(tempName: string): boolean {
+    const pid = pidOf(tempName);
+    return !!pid && pid !== process.pid && isProcessAlive(pid);
   }
 
   async put(req: PutRequest): Promise<PutResult> {

@@ -6,6 +6,7 @@ import type { Journal } from '@orel/pipeline';
 import type { RegistryAccess } from '@orel/oci';
 import type { ResolvedPlan } from '@orel/plan';
 import type { Witness } from '@sigstore/sign';
+import type { ShardSpec } from './shard.js';
 
 export type Mode = 'mock' | 'nomock';
 
@@ -71,6 +72,8 @@ export interface RunState {
   verifiedTargets: Set<string>;
   /** The SBOMs to attest, read and validated once (preflight) for the attest-sboms step. */
   sboms?: SbomAttestationPlan[];
+  /** `orel merge`: the artifacts the shards staged (and signed); this run only adds what spans them. */
+  fromShards?: Set<string>;
 }
 
 /** One SBOM of the build, validated, and what its attestation will name. */
@@ -99,6 +102,12 @@ export interface ReleaseContext {
   readonly workDir: string;
   /** Name of the stage being run ("stage" or "release"). */
   stage: string;
+  /** `orel stage --shard I/N`: this run stages one part of the build; `orel merge` joins the parts. */
+  readonly shard?: ShardSpec;
+  /** `orel merge --shards N`: this run joins N shards' stages into one. */
+  readonly merge?: { count: number };
+  /** `--root`: the build output is here instead of the plan's artifacts.root (a shard's own runner). */
+  readonly artifactsRoot?: string;
   readonly artifacts: ArtifactRegistry;
   /** The plan's signer (already substituted in mock mode); undefined when the plan signs nothing. */
   readonly signer?: Signer;

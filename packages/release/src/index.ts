@@ -6,3 +6,4 @@ export { verifyTarget } from './steps/verify.js';
 export { fetchStageManifest } from './steps/check-staged.js';
 export { STAGE_MANIFEST_NAME, localStageManifestPath } from './steps/record.js';
 export * from './notes.js';
+export * from './shard.js';

@@ -21,6 +21,7 @@ import { preflightStep } from './steps/preflight.js';
 import { provenanceStep } from './steps/provenance.js';
 import { attestSbomsStep } from './steps/attest-sboms.js';
 import { loadStagedStep } from './steps/load-staged.js';
+import { loadShardsStep } from './steps/load-shards.js';
 import { verifyMarkersStep } from './steps/verify-markers.js';
 
 export const STEPS: Partial<Record<StepName, Step<ReleaseContext>>> = {
@@ -54,6 +55,19 @@ export const VERIFY_STEPS: readonly Step<ReleaseContext>[] = [
   verifyImagesStep, // release: the images in the release registries and their signatures
   verifyMarkersStep, // release: markers hold this version or a newer real release
 ];
+
+/**
+ * `orel merge`: the shards' manifests become the run's artifacts, then the
+ * plan's stage steps that make what spans every shard (checksum files over
+ * all files, their signatures, provenance, SBOM attestations), upload it,
+ * verify the whole stage and write the one stage manifest.
+ */
+const MERGE_STEPS: readonly StepName[] = ['checksum', 'preflight', 'sign', 'attest-sboms', 'provenance', 'publish', 'verify', 'record'];
+
+export function buildMergeStage(ctx: ReleaseContext): Stage<ReleaseContext> {
+  const steps = stageSteps(ctx.rp.plan, 'stage').filter((s) => MERGE_STEPS.includes(s)).map((s) => STEPS[s]!);
+  return { name: 'stage', steps: [loadShardsStep, ...steps] };
+}
 
 /** Builds a stage from the plan's step list (or the defaults). */
 export function buildStage(ctx: ReleaseContext, name: 'stage' | 'release'): Stage<ReleaseContext> {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './median.js';
 
 const CLI = fileURLToPath(new URL('../../../packages/cli/bin/orel.js', import.meta.url));
 const PROBE = fileURLToPath(new URL('./io-probe.mjs', import.meta.url));
@@ -27,7 +28,8 @@ export interface ScalePoint {
   kbWrittenPerArtifact: number;
 }
 
-const PLAN = `apiVersion: orel.dev/v1
+/** The plan every size releases (staging keeps builds apart by default: stage/{version}/{buildId}/{name}). */
+export const SCALE_PLAN = `apiVersion: orel.dev/v1
 release: { name: scale, version: 1.0.0 }
 artifacts:
   root: dist
@@ -49,12 +51,12 @@ stages:
 `;
 
 /** A workspace with N files of 1–4 KiB and the plan. */
-function workspace(n: number): string {
+export function workspace(n: number, plan = SCALE_PLAN): string {
   const dir = mkdtempSync(join(tmpdir(), `orel-bench-scale-${n}-`));
   mkdirSync(join(dir, 'dist/files'), { recursive: true });
   for (let i = 0; i < n; i++) writeFileSync(join(dir, 'dist/files', `file-${String(i).padStart(5, '0')}.bin`), randomBytes(1024 + ((i * 7919) % 3072)));
   writeFileSync(join(dir, 'cosign.key'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  writeFileSync(join(dir, 'release.yaml'), PLAN);
+  writeFileSync(join(dir, 'release.yaml'), plan);
   return dir;
 }
 
@@ -92,7 +94,6 @@ async function releaseOnce(n: number): Promise<ScalePoint> {
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** The median of `runs` releases at each size (each figure its own median). */
 export async function runScaleBench(sizes: number[], runs = 1): Promise<ScalePoint[]> {

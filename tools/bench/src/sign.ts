@@ -29,6 +29,7 @@ import { startRemoteSandbox, type RemoteSandbox } from './remote-sandbox.js';
 import { createKeylessSigner, createKeylessWitnesses, signArtifacts, signConcurrency } from '@orel/sign';
 import { startPrivateSigstore, stackMissing } from '@orel/sigstore-stack';
 import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
+import { median } from './median.js';
 
 export interface SignBenchOptions {
   artifacts: number;
@@ -127,7 +128,6 @@ export async function runSignBench(o: SignBenchOptions): Promise<SignBenchResult
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Each figure the median of its own over several whole runs (ratios too: the median of the per-run ratios). */
 export function medianResult(runs: SignBenchResult[]): SignBenchResult {

@@ -2,7 +2,7 @@
 // stage's steps, print the report. Exit status says how it went.
 import { OrelError } from '@orel/core';
 import { runStage, type StepRecord } from '@orel/pipeline';
-import { VERIFY_STEPS, buildStage, fetchStageManifest, type ReleaseReport } from '@orel/release';
+import { VERIFY_STEPS, buildMergeStage, buildStage, fetchStageManifest, shardLabel, type ReleaseReport } from '@orel/release';
 import type { Command } from 'commander';
 import type { GlobalOptions, Session } from '../compose.js';
 import { errorJson, printReport } from '../output.js';
@@ -59,6 +59,18 @@ async function stageOnce(s: Session): Promise<void> {
   await runNamed(s, 'stage');
   s.state.staged = new Date().toISOString();
   await s.saveState();
+  if (s.shard) s.reporter.info(`shard ${shardLabel(s.shard)} staged; once every shard has: orel merge --shards ${s.shard.count} --build-id ${s.rp.vars.buildId}`);
+}
+
+/** `orel merge --shards N`: the shards' stages become one, as an unsharded `orel stage` writes it. */
+export async function mergeCommand(opts: GlobalOptions): Promise<number> {
+  if (opts.shards === undefined) throw new OrelError('USAGE', 'merge needs --shards N: how many shards staged this build');
+  return withSession(opts, 'merge', true, async (s) => {
+    s.stage = 'stage';
+    await runStage(buildMergeStage(s), s, s.reporter, { onStep: (st, rec) => recordStep(s.report, st, rec) });
+    s.state.staged = new Date().toISOString();
+    await s.saveState();
+  });
 }
 
 export async function stageCommand(opts: GlobalOptions): Promise<number> {
@@ -97,10 +109,20 @@ export function register(program: Command, run: (f: () => Promise<number>) => Pr
   program
     .command('stage')
     .description('sign everything and push it to the staging targets; record the stage manifest')
+    .option('--shard <i/n>', 'stage only part i of n of the build (by a hash of each name), for `orel merge` to join; needs --build-id')
+    .option('--root <dir>', "with --shard: this runner's build output is in <dir> (its part only), instead of the plan's artifacts.root")
     .option('--skip-rehearsal-check', 'with --nomock: stage even if the build differs from the mock-mode rehearsal of this version')
     .option('--identity-token <token>', 'keyless --nomock: the OIDC identity token (default: the plan, SIGSTORE_ID_TOKEN or the CI environment)')
     .option('--identity-token-file <file>', 'keyless --nomock: a file holding the OIDC identity token')
     .action((_o, cmd: Command) => run(() => stageCommand(cmd.optsWithGlobals())));
+  program
+    .command('merge')
+    .description('join the stages of `orel stage --shard I/N` into one stage manifest: every shard present, of this build and verified; checksum files, provenance and their signatures over all of them')
+    .requiredOption('--shards <n>', 'how many shards staged this build (the N of --shard I/N)')
+    .option('--identity-token <token>', 'keyless --nomock: the OIDC identity token (default: the plan, SIGSTORE_ID_TOKEN or the CI environment)')
+    .option('--identity-token-file <file>', 'keyless --nomock: a file holding the OIDC identity token')
+    .addHelpText('after', '\nExample:\n  orel stage --shard 1/2 --build-id 42 & orel stage --shard 2/2 --build-id 42; wait\n  orel merge --shards 2 --build-id 42 && orel release --build-id 42')
+    .action((_o, cmd: Command) => run(() => mergeCommand(cmd.optsWithGlobals())));
   program
     .command('release')
     .description('promote the staged build to the release targets, verify it as an end user would, then write markers and publish drafts (stages first if nothing is staged)')

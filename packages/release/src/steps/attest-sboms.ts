@@ -11,6 +11,7 @@ import type { Step } from '@orel/pipeline';
 import { stageSteps } from '@orel/plan';
 import { readSbom, sbomSubjects, type ReadSbom, type SbomSubjects } from '@orel/sbom';
 import { inTotoStatement } from '@orel/sign';
+import { SPANS_SHARDS } from '../shard.js';
 import type { ReleaseContext, SbomAttestationPlan } from '../context.js';
 import { attestOnce } from '../attestation.js';
 import { attestImages, imageRecords, imageSubject } from './images.js';
@@ -36,8 +37,11 @@ function bindingOf(ctx: ReleaseContext, sbom: string, sbomNames: ReadonlySet<str
 export const makesSbomAttestations = (ctx: ReleaseContext): boolean =>
   !!ctx.rp.plan.attestations?.sboms && !!ctx.signer && stageSteps(ctx.rp.plan, 'stage').includes(ATTEST_SBOMS_STEP);
 
-/** Build outputs that may be SBOMs: a set of kind sbom, or JSON (looked into). */
-const sbomCandidates = (ctx: ReleaseContext): Artifact[] => ctx.artifacts.list(isBuildOutput).filter((a) => a.path && (a.kind === 'sbom' || /\.json$/i.test(a.name)));
+/** A build output that may be an SBOM: of a set of kind sbom, or JSON (looked into). */
+export const maybeSbom = (a: Artifact): boolean => isBuildOutput(a) && (a.kind === 'sbom' || /\.json$/i.test(a.name));
+
+/** The possible SBOMs there are bytes of on this machine. */
+const sbomCandidates = (ctx: ReleaseContext): Artifact[] => ctx.artifacts.list(maybeSbom).filter((a) => a.path);
 
 /**
  * Reads, validates and binds every SBOM of the build, once per run. Throws
@@ -81,7 +85,7 @@ export async function sbomAttestationPlans(ctx: ReleaseContext): Promise<SbomAtt
 
 export const attestSbomsStep: Step<ReleaseContext> = {
   name: ATTEST_SBOMS_STEP,
-  skip: (ctx) => (!ctx.rp.plan.attestations?.sboms ? 'the plan asks for no SBOM attestations' : !ctx.signer ? 'no signer' : undefined),
+  skip: (ctx) => (!ctx.rp.plan.attestations?.sboms ? 'the plan asks for no SBOM attestations' : !ctx.signer ? 'no signer' : ctx.shard ? SPANS_SHARDS : undefined),
   async run(ctx) {
     const plans = await sbomAttestationPlans(ctx);
     if (plans.length === 0) return 'the build produced no SBOM';

@@ -5,30 +5,37 @@ import { verifyDigests } from '@orel/verify';
 import { readFile } from 'node:fs/promises';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publisherFor, stageTargetNames } from '../helpers.js';
-import { localStageManifestPath, stageManifestArtifact } from './record.js';
+import { STAGE_MANIFEST_NAME, localStageManifestPath, stageManifestArtifact } from './record.js';
 import { readAll } from '../read.js';
 
 /** Fetches the stage manifest from the first staging target. */
 export async function fetchStageManifest(ctx: ReleaseContext): Promise<{ manifest: StageManifest; text: string; from: string }> {
-  const source = stageTargetNames(ctx, 'stage')[0];
-  if (!source) throw new OrelError('PLAN_INVALID', `${ctx.rp.file}: stages.stage names no targets, so there is nothing to release from`);
-  const p = publisherFor(ctx, source);
-  const key = keyFor(ctx, source, stageManifestArtifact());
-  if (!(await p.stat(key))) {
-    throw new OrelError('VERIFY_FAILED', `no stage manifest at ${p.location(key)}: ${ctx.rp.plan.release.name} ${ctx.rp.vars.version} (build ${ctx.rp.vars.buildId}) was not staged`, {
+  const found = await readStagedManifest(ctx, STAGE_MANIFEST_NAME);
+  if (!found.manifest) {
+    throw new OrelError('VERIFY_FAILED', `no stage manifest at ${found.from}: ${ctx.rp.plan.release.name} ${ctx.rp.vars.version} (build ${ctx.rp.vars.buildId}) was not staged`, {
       hint: 'run `orel stage` first (or `orel release`, which stages when nothing is staged), or pass the --build-id that was staged',
     });
   }
+  checkStageIdentity(ctx, found.manifest, found.from);
+  return { manifest: found.manifest, text: found.text, from: found.from };
+}
+
+/** Reads a manifest (the stage's or a shard's) from the first staging target; no manifest when there is none. */
+export async function readStagedManifest(ctx: ReleaseContext, name: string): Promise<{ manifest?: StageManifest; text: string; from: string }> {
+  const source = stageTargetNames(ctx, 'stage')[0];
+  if (!source) throw new OrelError('PLAN_INVALID', `${ctx.rp.file}: stages.stage names no targets, so there is nothing to release from`);
+  const p = publisherFor(ctx, source);
+  const key = keyFor(ctx, source, stageManifestArtifact({ name }));
+  const from = p.location(key);
+  if (!(await p.stat(key))) return { text: '', from };
   const text = (await readAll(await p.read(key))).toString('utf8');
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new OrelError('INTEGRITY', `stage manifest ${p.location(key)} is not valid JSON: ${(e as Error).message}`);
+    throw new OrelError('INTEGRITY', `stage manifest ${from} is not valid JSON: ${(e as Error).message}`);
   }
-  const manifest = validateStageManifest(doc, p.location(key));
-  checkStageIdentity(ctx, manifest, p.location(key));
-  return { manifest, text, from: p.location(key) };
+  return { manifest: validateStageManifest(doc, from), text, from };
 }
 
 /**

@@ -12,7 +12,10 @@ export const checksumStep: Step<ReleaseContext> = {
     return c && ((c.files?.length ?? 0) > 0 || (c.perFile?.length ?? 0) > 0) ? undefined : 'the plan asks for no checksum files';
   },
   async run(ctx) {
-    const made = await writeChecksumArtifacts(ctx.artifacts.list(isBuildOutput), ctx.rp.plan.checksums!, join(ctx.workDir, 'checksums'));
+    const { files, perFile } = ctx.rp.plan.checksums!;
+    // A shard writes its files' own checksum files; the files over every file wait for `orel merge`.
+    const spec = ctx.shard ? { perFile } : ctx.run.fromShards ? { files } : { files, perFile };
+    const made = await writeChecksumArtifacts(ctx.artifacts.list(isBuildOutput), spec, join(ctx.workDir, 'checksums'));
     for (const a of made) ctx.artifacts.upsert(a);
     return `${made.length} checksum files`;
   },

@@ -6,6 +6,7 @@ import { attachAttestation, chainFromTrustedRoot, handleFor, parseImageRef, prom
 import type { ImageSpec } from '@orel/plan';
 import type { Step } from '@orel/pipeline';
 import type { Bundle } from '@sigstore/bundle';
+import { shardOf } from '../shard.js';
 import type { ReleaseContext } from '../context.js';
 
 /** What the stage manifest records per image (ctx.report.images). */
@@ -29,7 +30,8 @@ export interface ImageRecord {
 const access = (ctx: ReleaseContext): RegistryAccess => ctx.registries ?? (defaultAccess ??= registryAccess());
 let defaultAccess: RegistryAccess | undefined;
 
-const images = (ctx: ReleaseContext): ImageSpec[] => ctx.rp.plan.images ?? [];
+/** The plan's images; a shard signs its part of them (by name, whatever its files' partition). */
+const images = (ctx: ReleaseContext): ImageSpec[] => (ctx.rp.plan.images ?? []).filter((i) => !ctx.shard || shardOf(i.name, ctx.shard.count) === ctx.shard.index);
 
 function records(ctx: ReleaseContext): ImageRecord[] {
   return ((ctx.report.images ??= []) as ImageRecord[]);

@@ -37,7 +37,7 @@ async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[
     if (makesSbomAttestations(ctx)) {
       for (const p of await sbomAttestationPlans(ctx)) predicted.push({ name: p.name, kind: 'attestation', subject: p.sbom.name, size: -1, sha256: '', sha512: '' });
     }
-    if (ctx.signer.publicKeyPem) {
+    if (ctx.signer.publicKeyPem && !known.some((k) => k.kind === 'public-key')) {
       const pem = Buffer.from(await ctx.signer.publicKeyPem());
       known.push({ name: 'cosign.pub', kind: 'public-key', size: pem.length, sha256: createHash('sha256').update(pem).digest('hex'), sha512: '' });
     }
@@ -91,8 +91,8 @@ export const preflightStep: Step<ReleaseContext> = {
       }
       await mapLimit(all, 16, async (a) => {
         const key = keyFor(ctx, target, a);
-        // What this build already wrote (the journal says so) is its own.
-        if (ctx.journal.isDone('publish', `${target}:${key}`)) return;
+        // What this build already wrote (the journal says so, or a shard staged it) is its own.
+        if (ctx.journal.isDone('publish', `${target}:${key}`) || ctx.run.fromShards?.has(a.name)) return;
         if (!(await free(ctx, p, key, a))) conflicts.push(`${p.location(key)} already holds other bytes than ${a.name}`);
         checked++;
       });

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { and, byKind, isBuildOutput, not, or, OREL_VERSION, type Artifact } from '@orel/core';
 import type { Step } from '@orel/pipeline';
+import { SPANS_SHARDS } from '../shard.js';
 import type { ReleaseContext } from '../context.js';
 import { attestOnce } from '../attestation.js';
 import { detectBuildRun, provenanceStatement, SLSA_PROVENANCE_V1 } from '../provenance.js';
@@ -30,7 +31,7 @@ export const provenanceKey = (subjects: Artifact[]): string => createHash('sha25
 
 export const provenanceStep: Step<ReleaseContext> = {
   name: PROVENANCE_STEP,
-  skip: (ctx) => (ctx.rp.plan.attestations?.provenance !== true ? 'the plan asks for no provenance' : !ctx.signer ? 'no signer' : undefined),
+  skip: (ctx) => (ctx.rp.plan.attestations?.provenance !== true ? 'the plan asks for no provenance' : !ctx.signer ? 'no signer' : ctx.shard ? SPANS_SHARDS : undefined),
   async run(ctx) {
     const startedOn = new Date();
     const name = provenanceName(ctx);

@@ -37,8 +37,8 @@ export async function putEverywhere(
   ctx: ReleaseContext,
   label: string,
   put: (dest: Publisher, a: Artifact, key: string) => Promise<PutResult>,
+  items = publishable(ctx),
 ): Promise<string> {
-  const items = publishable(ctx);
   const statuses: string[] = [];
   // Every target is checked before the first write to any of them.
   for (const target of stageTargetNames(ctx)) await publisherFor(ctx, target).preflight?.();
@@ -56,10 +56,15 @@ export async function putEverywhere(
   return countStatuses(statuses);
 }
 
-/** Uploads every file artifact to the stage's targets; never overwrites different bytes. */
+/** Uploads every file artifact to the stage's targets (at `orel merge`, what the shards did not); never overwrites different bytes. */
 export const publishStep: Step<ReleaseContext> = {
   name: 'publish',
   skip: noTargets,
   run: (ctx) =>
-    putEverywhere(ctx, 'publish', (p, a, key) => p.put({ key, source: { path: a.path! }, size: a.size, sha256: a.sha256, artifact: a.name })),
+    putEverywhere(
+      ctx,
+      'publish',
+      (p, a, key) => p.put({ key, source: { path: a.path! }, size: a.size, sha256: a.sha256, artifact: a.name }),
+      publishable(ctx).filter((a) => !ctx.run.fromShards?.has(a.name)),
+    ),
 };

@@ -1,11 +1,12 @@
 import { writeStageManifest, type StageManifest } from '@orel/manifest';
 import type { Step } from '@orel/pipeline';
 import { digestFile } from '@orel/manifest';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Artifact } from '@orel/core';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
 import { noTargets } from './publish.js';
+import { shardManifestName, type ShardSpec } from '../shard.js';
 
 export const STAGE_MANIFEST_NAME = 'orel-stage-manifest.json';
 
@@ -20,7 +21,8 @@ export function localStageManifestPath(ctx: ReleaseContext): string {
 
 /**
  * Writes the stage manifest (names, sizes, digests, signatures, where each
- * thing was staged): the hand-off from `orel stage` to `orel release`.
+ * thing was staged): the hand-off from `orel stage` to `orel release`. A
+ * shard writes its part's manifest instead, for `orel merge`.
  */
 export const recordStep: Step<ReleaseContext> = {
   name: 'record',
@@ -31,7 +33,7 @@ export const recordStep: Step<ReleaseContext> = {
     // staged copy counts as done instead of conflicting.
     const createdAt = (ctx.journal.get('record', 'createdAt') as string | undefined) ?? new Date().toISOString();
     await ctx.journal.record('record', 'createdAt', createdAt);
-    const manifest: StageManifest = {
+    const manifest: StageManifest & { shard?: ShardSpec } = {
       apiVersion: 'orel.dev/v1',
       kind: 'StageManifest',
       release: { name: ctx.rp.plan.release.name, version: ctx.rp.vars.version, buildId: ctx.rp.vars.buildId },
@@ -47,11 +49,12 @@ export const recordStep: Step<ReleaseContext> = {
       })),
       images: ctx.report.images,
       signer: ctx.signer ? { ref: ctx.signer.ref, publicKeyPem: ctx.trust.publicKeyPem } : undefined,
+      ...(ctx.shard && { shard: ctx.shard }),
     };
-    const file = localStageManifestPath(ctx);
+    const file = ctx.shard ? join(ctx.workDir, shardManifestName(ctx.shard)) : localStageManifestPath(ctx);
     await writeStageManifest(file, manifest);
     const d = await digestFile(file);
-    const me = stageManifestArtifact({ path: file, ...d });
+    const me = stageManifestArtifact({ name: basename(file), path: file, ...d });
     for (const t of targets) {
       const key = keyFor(ctx, t, me);
       await publisherFor(ctx, t).put({ key, source: { path: file }, size: d.size, sha256: d.sha256, artifact: me.name });

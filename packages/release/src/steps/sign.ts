@@ -9,7 +9,10 @@ import type { ReleaseContext } from '../context.js';
 export function signingSubjects(ctx: ReleaseContext): Artifact[] {
   const what = ctx.rp.plan.signing?.what ?? 'artifacts';
   const aggregateChecksums = and(byKind('checksum'), (a) => a.subject === undefined);
-  return what === 'checksums' ? ctx.artifacts.list(aggregateChecksums) : ctx.artifacts.list(and(isBuildOutput, not(byKind('image'))));
+  const subjects = what === 'checksums' ? ctx.artifacts.list(aggregateChecksums) : ctx.artifacts.list(and(isBuildOutput, not(byKind('image'))));
+  // `orel merge`: the shards signed their own files.
+  const fromShards = ctx.run.fromShards;
+  return fromShards ? subjects.filter((a) => !fromShards.has(a.name)) : subjects;
 }
 
 /**
@@ -35,6 +38,7 @@ export const signStep: Step<ReleaseContext> = {
   async run(ctx) {
     const signing = ctx.rp.plan.signing!;
     const subjects = signingSubjects(ctx);
+    if (subjects.length === 0) return 'nothing to sign in this run';
     await checkCertificateIdentity(ctx);
     const outputs = await signArtifacts({
       artifacts: subjects,
