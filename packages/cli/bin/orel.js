@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-// Entry point: runs the compiled CLI (built by `npm ci`'s prepare step).
-import { main } from '../dist/main.js';
-
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+// Entry point: runs the compiled CLI (built by `npm ci`'s prepare step); the
+// bundled package (tools/pack) starts from the same src/bin.ts.
+import '../dist/bin.js';

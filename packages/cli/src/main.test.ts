@@ -4,12 +4,30 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VERSION, main } from './main.js';
+import { EXAMPLES, SIGSTORE_LIBRARIES } from './help.js';
 import { capture } from './__fixtures__/capture.js';
 
-test('--version prints the version and exits 0', async (t) => {
+test('--version prints the version and the Sigstore libraries it signs and verifies with, and exits 0', async (t) => {
   const { out } = capture(t);
   assert.equal(await main(['node', 'orel', '--version']), 0);
-  assert.equal(out.join('').trim(), VERSION);
+  const lines = out.join('').trim().split('\n');
+  assert.equal(lines[0], `orel ${VERSION} (Node.js ${process.versions.node})`);
+  for (const lib of SIGSTORE_LIBRARIES) assert.ok(lines.some((l) => new RegExp(`^${lib} \\d+\\.\\d+\\.\\d+$`).test(l)), `${lib} in ${lines.join(' | ')}`);
+});
+
+test('every command\'s --help shows the global options, examples and the exit statuses', async (t) => {
+  const { out } = capture(t);
+  const commands = ['plan', 'plan validate', 'plan show', 'plan schema', 'stage', 'merge', 'release', 'verify', 'status', 'verify-blob', 'verify-image', 'ci'];
+  assert.deepEqual([...commands].sort(), Object.keys(EXAMPLES).sort(), 'every command has examples, and the list here is complete');
+  for (const c of commands) {
+    out.length = 0;
+    assert.equal(await main(['node', 'orel', ...c.split(' '), '--help']), 0, c);
+    const help = out.join('');
+    assert.match(help, new RegExp(`^Usage: orel ${c} `, 'm'), c);
+    assert.match(help, /^Global Options:\n(.*\n)*\s+--nomock/m, `${c}: global options`);
+    assert.match(help, /^Examples:\n {2}orel /m, `${c}: examples`);
+    assert.match(help, /^Exit status: 0 success; 2 bad plan or usage/m, `${c}: exit statuses`);
+  }
 });
 
 test('an unknown command or option is a usage error (exit 2)', async (t) => {

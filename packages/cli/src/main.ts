@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { OREL_VERSION } from '@orel/core';
+import { EXIT_CODES, teach, versionText } from './help.js';
 import { register as registerPlan } from './commands/plan.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerStatus } from './commands/status.js';
@@ -9,10 +10,6 @@ import { register as registerCi } from './commands/ci.js';
 
 export const VERSION = OREL_VERSION;
 
-const EXIT_CODES = `
-Exit status: 0 success; 2 bad plan or usage; 3 verification failed (or a stage that is not
-this build's, or not verified); 4 a destination holds different bytes (never overwritten);
-1 anything else (LOCKED: another run holds the release's state).`;
 
 /** Runs the orel CLI; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
@@ -22,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   const program = new Command('orel')
     .description('orel: cut a release from a YAML plan: discover, sign, publish, verify (mock mode by default)')
-    .version(VERSION)
+    .version(versionText(VERSION), '-V, --version', 'print the version, and those of the Sigstore libraries it signs and verifies with')
     .option('-p, --plan <file>', 'release plan (YAML)', 'release.yaml')
     .option('--nomock', 'publish to the real targets and sign with the real keys (default: mock mode on a local sandbox)')
     .option('--sandbox <dir>', 'sandbox directory for mock mode (default: .orel/sandbox next to the plan)')
@@ -40,9 +37,8 @@ export async function main(argv: string[]): Promise<number> {
   registerVerifyImage(program, run);
   registerVerifyBlob(program, run);
   registerCi(program, run);
-  // Every subcommand's --help ends with the exit statuses too.
-  const withExitCodes = (c: Command): void => c.commands.forEach((sub) => (sub.addHelpText('after', EXIT_CODES), withExitCodes(sub)));
-  withExitCodes(program);
+  // Every subcommand's --help ends with examples and the exit statuses too.
+  teach(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

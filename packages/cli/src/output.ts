@@ -1,5 +1,6 @@
 import { OrelError, exitStatusFor, redact } from '@orel/core';
 import type { ReleaseReport } from '@orel/release';
+import { errorAnnotations, onGitHubActions } from './github-actions.js';
 
 /** Prints an error for people (stderr): message, per-item details, then the hint. */
 export function printError(e: unknown): number {
@@ -13,6 +14,7 @@ export function printError(e: unknown): number {
     lines.push(`error: ${(e as Error)?.stack ?? String(e)}`);
   }
   process.stderr.write(redact(lines.join('\n')) + '\n');
+  if (onGitHubActions()) process.stderr.write(errorAnnotations(e).join('\n') + '\n');
   return exitStatusFor(e);
 }
 

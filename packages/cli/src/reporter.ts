@@ -2,6 +2,7 @@
 // Everything human goes to stderr, so `--json` keeps stdout machine-readable.
 import { LineReporter, redact, type Reporter, type StepOutcome } from '@orel/core';
 import cliProgress from 'cli-progress';
+import { GitHubActionsReporter, onGitHubActions } from './github-actions.js';
 
 class TtyReporter implements Reporter {
   private readonly lines: LineReporter;
@@ -51,6 +52,7 @@ class TtyReporter implements Reporter {
 }
 
 export function createReporter(opts: { verbose?: boolean; quiet?: boolean }): Reporter {
+  if (onGitHubActions()) return new GitHubActionsReporter(undefined, opts.verbose);
   if (process.stderr.isTTY && !process.env.CI) return new TtyReporter(opts.verbose);
   return new LineReporter(undefined, opts.verbose);
 }

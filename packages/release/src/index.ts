@@ -7,3 +7,4 @@ export { fetchStageManifest } from './steps/check-staged.js';
 export { STAGE_MANIFEST_NAME, localStageManifestPath } from './steps/record.js';
 export * from './notes.js';
 export * from './shard.js';
+export { publishesNotes, renderNotes } from './steps/notes.js';

@@ -56,6 +56,7 @@ describe('shards', () => {
     assert.match(mergeProblems(want, [shard(1), shard(2, { release: { name: 'hello', version: '1.1.0', buildId: 'b1' } }), shard(3)]).join('\n'), /shard 2\/3 is a stage of hello 1\.1\.0/);
     assert.match(mergeProblems(want, [shard(1), shard(2), shard(3, { verified: false })]).join('\n'), /shard 3\/3 did not pass its verification/);
     assert.match(mergeProblems(want, [shard(1), shard(2, { shard: { index: 2, count: 4, partition: 'hash' } }), shard(3)]).join('\n'), /shard 2\/3's manifest says it is shard 2\/4/);
+    assert.match(mergeProblems(want, [shard(1), shard(2, { shard: undefined as unknown as ShardManifest['shard'] }), shard(3)]).join('\n'), /shard 2\/3's manifest does not say which shard it is/);
     const stolen = shard(1).artifacts[0];
     const overlap = mergeProblems(want, [shard(1), shard(2), shard(3, { artifacts: [...shard(3).artifacts, stolen] })]);
     assert.ok(overlap.some((p) => p.includes(`${stolen.name} is staged by both shard 1/3 and shard 3/3`)), overlap.join('\n'));

@@ -73,7 +73,11 @@ export function mergeProblems(expected: { name: string; version: string; buildId
     const r = m.release;
     if (r.name !== expected.name || r.version !== expected.version) return problems.push(`${label} is a stage of ${r.name} ${r.version}, not ${expected.name} ${expected.version}`);
     if (r.buildId !== expected.buildId) return problems.push(`${label} is from build ${r.buildId}, not ${expected.buildId}: re-run it with --build-id ${expected.buildId}`);
-    if (m.shard.index !== i + 1 || m.shard.count !== expected.count) return problems.push(`${label}'s manifest says it is shard ${shardLabel(m.shard)}`);
+    const spec = m.shard as Partial<ShardSpec> | undefined;
+    if (!spec || !Number.isInteger(spec.index) || !Number.isInteger(spec.count) || (spec.partition !== 'hash' && spec.partition !== 'root')) {
+      return problems.push(`${label}'s manifest does not say which shard it is (no valid "shard" field): it was not written by \`orel stage --shard\``);
+    }
+    if (spec.index !== i + 1 || spec.count !== expected.count) return problems.push(`${label}'s manifest says it is shard ${shardLabel(m.shard)}`);
     if (!m.verified) problems.push(`${label} did not pass its verification: re-run \`orel stage --shard ${i + 1}/${expected.count}\``);
     for (const a of m.artifacts) {
       const prev = owner.get(a.name);

@@ -3,11 +3,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { createRequire } from 'node:module';
+import ajvFormats from 'ajv-formats';
 import type { SbomFormat } from './formats.js';
 
-// ajv-formats is CommonJS whose types describe an ES default export.
-const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv) => Ajv;
+// ajv-formats is CommonJS whose types describe an ES default export: under Node's ESM the
+// import is module.exports (the function); bundled, it may be the namespace holding `default`.
+const addFormats = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as unknown as (ajv: Ajv) => Ajv;
 
 const SCHEMA_DIR = new URL('../schemas/', import.meta.url);
 const readSchema = (file: string): AnySchema => JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as AnySchema;

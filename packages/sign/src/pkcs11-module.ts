@@ -24,7 +24,7 @@ export async function pkcs11Api(): Promise<Pkcs11Api> {
     } catch (e) {
       throw new OrelError('KEY_INVALID', `PKCS#11 signing needs the pkcs11js native module, which failed to load: ${(e as Error).message}`, {
         cause: e,
-        hint: 'reinstall with build tools present (npm rebuild pkcs11js)',
+        hint: 'pkcs11js is an optional dependency of orel: install it where build tools are present (npm install pkcs11js, or npm rebuild pkcs11js)',
       });
     }
   }

@@ -65,6 +65,5 @@ export function register(program: Command, run: (f: () => Promise<number>) => Pr
     .option('--install <command>', "command that installs the project's dependencies, orel among them", DEFAULT_CI.install)
     .option('--node <major>', 'Node.js version the jobs run', DEFAULT_CI.node)
     .option('--orel <command>', 'how the jobs run orel', DEFAULT_CI.orel)
-    .addHelpText('after', '\nExamples:\n  orel ci github-actions --shards 4 --build "make dist" -o .github/workflows/release.yml\n  orel ci tekton --shards 8 -o tekton/release.yaml\n  orel ci cloudbuild --shards 4 -o cloudbuild.yaml')
     .action((engine: string, _o, cmd: Command) => run(() => ci(engine, cmd.optsWithGlobals())));
 }

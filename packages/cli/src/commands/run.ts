@@ -1,8 +1,9 @@
 // orel stage | release | verify: open a session (plan + adapters), run the
 // stage's steps, print the report. Exit status says how it went.
-import { OrelError } from '@orel/core';
+import { OrelError, byKind } from '@orel/core';
 import { runStage, type StepRecord } from '@orel/pipeline';
-import { VERIFY_STEPS, buildMergeStage, buildStage, fetchStageManifest, shardLabel, type ReleaseReport } from '@orel/release';
+import { VERIFY_STEPS, buildMergeStage, buildStage, fetchStageManifest, publishesNotes, renderNotes, shardLabel, type ReleaseReport } from '@orel/release';
+import { jobSummary, logIndexes, writeJobSummary } from '../github-actions.js';
 import type { Command } from 'commander';
 import type { GlobalOptions, Session } from '../compose.js';
 import { errorJson, printReport } from '../output.js';
@@ -43,16 +44,25 @@ function withSession(opts: GlobalOptions, stage: string, writes: boolean, body: 
         await session.saveState();
       }
       printReport(session.report, !!opts.json);
+      summarize(session);
       // A failed verification throws (exit 3); a plan may also leave verify out of a stage.
       return 0;
     },
     (e, session) => {
       session?.fail(errorJson(e).code);
+      if (session) summarize(session, errorJson(e));
       if (!opts.json) return;
       if (session) printReport({ ...session.report, verified: false, error: errorJson(e) }, true);
       else process.stdout.write(JSON.stringify({ verified: false, error: errorJson(e) }, null, 2) + '\n');
     },
   );
+}
+
+/** On GitHub Actions: the run's job summary (artifacts, signatures, log indexes, verdict, VERIFY.md of a release). */
+function summarize(s: Session, error?: { code: string; message: string }): void {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const notes = s.stage === 'release' && publishesNotes(s) && !error ? renderNotes(s).bytes.toString('utf8') : undefined;
+  writeJobSummary(jobSummary({ ...s.report, ...(error && { verified: false, error }) }, { logIndexes: logIndexes(s.artifacts.list(byKind('bundle'))), notes }));
 }
 
 async function stageOnce(s: Session): Promise<void> {
@@ -121,7 +131,6 @@ export function register(program: Command, run: (f: () => Promise<number>) => Pr
     .requiredOption('--shards <n>', 'how many shards staged this build (the N of --shard I/N)')
     .option('--identity-token <token>', 'keyless --nomock: the OIDC identity token (default: the plan, SIGSTORE_ID_TOKEN or the CI environment)')
     .option('--identity-token-file <file>', 'keyless --nomock: a file holding the OIDC identity token')
-    .addHelpText('after', '\nExample:\n  orel stage --shard 1/2 --build-id 42 & orel stage --shard 2/2 --build-id 42; wait\n  orel merge --shards 2 --build-id 42 && orel release --build-id 42')
     .action((_o, cmd: Command) => run(() => mergeCommand(cmd.optsWithGlobals())));
   program
     .command('release')
