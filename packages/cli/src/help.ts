@@ -27,6 +27,7 @@ export const EXAMPLES: Record<string, string[]> = {
     'orel verify-blob hello.tar.gz --signature hello.tar.gz.sig --key cosign.pub',
   ],
   'verify-image': ['orel verify-image registry.example/app@sha256:… --key cosign.pub', 'orel verify-image registry.example/app:v1.2.0 --type slsaprovenance1 --certificate-identity … --certificate-oidc-issuer …'],
+  report: ['orel report --html -o release-report.html', 'orel report --badge -o badge.svg', 'orel report --nomock | jq .verified'],
   ci: ['orel ci github-actions --shards 4 --build "make dist" -o .github/workflows/release.yml', 'orel ci tekton --shards 8 -o tekton/release.yaml', 'orel ci cloudbuild --shards 4 -o cloudbuild.yaml'],
 };
 

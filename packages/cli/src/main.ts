@@ -7,6 +7,7 @@ import { register as registerStatus } from './commands/status.js';
 import { register as registerVerifyImage } from './commands/verify-image.js';
 import { register as registerVerifyBlob } from './commands/verify-blob.js';
 import { register as registerCi } from './commands/ci.js';
+import { register as registerReport } from './commands/report.js';
 
 export const VERSION = OREL_VERSION;
 
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   registerVerifyImage(program, run);
   registerVerifyBlob(program, run);
   registerCi(program, run);
+  registerReport(program, run);
   // Every subcommand's --help ends with examples and the exit statuses too.
   teach(program);
   try {

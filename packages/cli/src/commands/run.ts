@@ -4,6 +4,7 @@ import { OrelError, byKind } from '@orel/core';
 import { runStage, type StepRecord } from '@orel/pipeline';
 import { VERIFY_STEPS, buildMergeStage, buildStage, fetchStageManifest, publishesNotes, renderNotes, shardLabel, type ReleaseReport } from '@orel/release';
 import { jobSummary, logIndexes, writeJobSummary } from '../github-actions.js';
+import { saveReportFiles } from '../report-files.js';
 import type { Command } from 'commander';
 import type { GlobalOptions, Session } from '../compose.js';
 import { errorJson, printReport } from '../output.js';
@@ -58,11 +59,18 @@ function withSession(opts: GlobalOptions, stage: string, writes: boolean, body: 
   );
 }
 
-/** On GitHub Actions: the run's job summary (artifacts, signatures, log indexes, verdict, VERIFY.md of a release). */
+/**
+ * After a run: its report as files in the work directory (report.json, the
+ * HTML page, the badge; `orel report` shows them), and on GitHub Actions the
+ * job summary (with VERIFY.md of a release).
+ */
 function summarize(s: Session, error?: { code: string; message: string }): void {
+  const report = { ...s.report, ...(error && { verified: false, error }) };
+  const indexes = logIndexes(s.artifacts.list(byKind('bundle')));
+  saveReportFiles(s.workDir, report, indexes);
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const notes = s.stage === 'release' && publishesNotes(s) && !error ? renderNotes(s).bytes.toString('utf8') : undefined;
-  writeJobSummary(jobSummary({ ...s.report, ...(error && { verified: false, error }) }, { logIndexes: logIndexes(s.artifacts.list(byKind('bundle'))), notes }));
+  writeJobSummary(jobSummary(report, { logIndexes: indexes, notes }));
 }
 
 async function stageOnce(s: Session): Promise<void> {
