@@ -67,7 +67,9 @@ function withSession(opts: GlobalOptions, stage: string, writes: boolean, body: 
 function summarize(s: Session, error?: { code: string; message: string }): void {
   const report = { ...s.report, ...(error && { verified: false, error }) };
   const indexes = logIndexes(s.artifacts.list(byKind('bundle')));
-  saveReportFiles(s.workDir, report, indexes);
+  // A run refused before its first write leaves the state directory as it was: no report files either.
+  const recordedWork = ((s.journal as { appended?: number }).appended ?? 0) > 0;
+  if (!error || recordedWork) saveReportFiles(s.workDir, report, indexes);
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const notes = s.stage === 'release' && publishesNotes(s) && !error ? renderNotes(s).bytes.toString('utf8') : undefined;
   writeJobSummary(jobSummary(report, { logIndexes: indexes, notes }));
