@@ -4,7 +4,6 @@
 // (checksum files over every file, provenance, SBOM attestations, their
 // signatures) is made by the steps after this one; nothing a shard staged is
 // uploaded again.
-import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OrelError, mapLimit, type Artifact } from '@orel/core';
@@ -12,11 +11,11 @@ import { writeFileAtomic } from '@orel/manifest';
 import type { Step } from '@orel/pipeline';
 import type { ReleaseContext } from '../context.js';
 import { publisherFor, recordPublished } from '../helpers.js';
-import { readAll } from '../read.js';
 import { mergeProblems, shardManifestName, type ShardManifest } from '../shard.js';
 import { makesSbomAttestations, maybeSbom } from './attest-sboms.js';
 import { loadStaged, readStagedManifest } from './check-staged.js';
 import { imageRecords } from './images.js';
+import { fetchChecked } from './verify.js';
 
 export const loadShardsStep: Step<ReleaseContext> = {
   name: 'load-shards',
@@ -54,20 +53,14 @@ export const loadShardsStep: Step<ReleaseContext> = {
   },
 };
 
-/** The possible SBOMs, fetched from where a shard staged them (and checked against its digest) so they can be read and attested. */
+/** The possible SBOMs, fetched from where a shard staged them (checked against its size and digest) so they can be read and attested. */
 async function fetchSboms(ctx: ReleaseContext, sboms: Artifact[]): Promise<number> {
   const dir = join(ctx.workDir, 'sboms');
   await mkdir(dir, { recursive: true });
   await mapLimit(sboms, 4, async (a) => {
     const staged = (a as Artifact & { staged?: { target: string; key: string }[] }).staged?.[0];
     if (!staged) throw new OrelError('INTEGRITY', `shard manifest entry ${a.name} has no staged location`);
-    const p = publisherFor(ctx, staged.target);
-    const bytes = await readAll(await p.read(staged.key));
-    if (createHash('sha256').update(bytes).digest('hex') !== a.sha256) {
-      throw new OrelError('INTEGRITY', `${p.location(staged.key)} does not hold the bytes its shard staged (${a.name}); nothing was written`, {
-        hint: 'someone changed the staging area after the shard ran: stage that shard again with a new --build-id',
-      });
-    }
+    const bytes = await fetchChecked(publisherFor(ctx, staged.target), staged.key, a);
     const path = join(dir, a.name);
     await writeFileAtomic(path, bytes);
     ctx.artifacts.upsert({ ...a, path });

@@ -17,8 +17,8 @@ import { imageRecords, releasedImage } from './images.js';
 
 const SMALL_KINDS = new Set(['signature', 'certificate', 'bundle', 'checksum', 'public-key', 'notes', 'attestation']);
 
-/** Reads a small published file and checks its digests against the record. */
-async function fetchChecked(p: Pick<Publisher, 'read' | 'location'>, key: string, a: Artifact): Promise<Buffer> {
+/** Reads a small published file whole and checks its size and sha256 against the record. */
+export async function fetchChecked(p: Pick<Publisher, 'read' | 'location'>, key: string, a: Artifact): Promise<Buffer> {
   const buf = await withReadRetry(() => p.read(key), (s) => readAll(s));
   const sha256 = createHash('sha256').update(buf).digest('hex');
   if (buf.length !== a.size || sha256 !== a.sha256) {
