@@ -3,17 +3,21 @@
 //    tarball into an empty directory (offline: everything it needs is inside),
 //    and the installed `orel` releases the quickstart in mock mode, verified;
 //  - the self-contained linux-x64 tarball: with no Node.js on PATH, its
-//    `orel` releases the quickstart too;
+//    `orel` releases the quickstart too, on the Node.js 24 it ships, and
+//    signs with a PKCS#11 key (SoftHSM2) through the pkcs11js it ships,
+//    compiled against that runtime;
 //  - orel releases orel: the repository's release.yaml releases both in mock
 //    mode, and cosign verifies what it published.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { QUICKSTART, REPO, errorLines, orel } from './helpers.js';
+import { createSoftHsmToken, softHsmMissing } from '@orel/softhsm';
+import { QUICKSTART, REPO, errorLines, orel, workspace } from './helpers.js';
 import { peer, runPeer } from './peers.js';
 
 const run = promisify(execFile);
@@ -72,9 +76,25 @@ describe('orel, installed', () => {
     const env = { PATH: pathDir, HOME: dir };
     assert.notEqual(spawnSync('/bin/sh', ['-c', 'command -v node'], { env }).status, 0, 'node is not on the stripped PATH');
     const bin = join(unpacked, 'orel-linux-x64/orel');
+    assert.match((await run(bin, ['--version'], opts(dir, env))).stdout, /^orel \d+\.\d+\.\d+ \(Node\.js 24\./, 'the binary ships Node.js 24');
     const released = await run(bin, ['release', '--plan', 'release.yaml', '--json'], opts(quickstart(join(dir, 'qs-binary')), env));
     const report = JSON.parse(released.stdout) as { verified: boolean };
     assert.equal(report.verified, true);
+
+    // PKCS#11 from the binary: the native addon it ships loads in its runtime and signs.
+    const missing = softHsmMissing();
+    if (missing) return t.skip(missing);
+    const token = await createSoftHsmToken({ pin: 'orel-binary-pin-4410' });
+    try {
+      const ws = workspace({ after: (fn) => t.after(fn) });
+      const plan = ws.variant('hsm.yaml', (y) => y.replace(/ {2}release-key:\n(?: {4}.*\n)+/, `  release-key:\n    type: pkcs11\n    uri: "${token.uri}"\n    module: ${token.module}\n    pin: \${env:HSM_PIN}\n`));
+      const signed = await run(bin, ['release', '--plan', plan, '--nomock', '--json'], opts(ws.dir, { ...env, SOFTHSM2_CONF: token.conf, HSM_PIN: token.pin }));
+      assert.equal((JSON.parse(signed.stdout) as { verified: boolean }).verified, true);
+      const spki = (pem: string) => createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('hex');
+      assert.equal(spki(readFileSync(join(ws.dir, 'out/release/release/v1.2.0/cosign.pub'), 'utf8')), spki(token.publicKeyPem), 'signed by the token key');
+    } finally {
+      await token.cleanup();
+    }
   });
 
   test('orel releases orel: the repository\'s release.yaml in mock mode; cosign verifies the published package and binary', async (t) => {
