@@ -7,12 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createHash, createPublicKey, verify } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryClient } from '@orel/oci';
 import { pushIndex } from '@orel/oci/testing';
 import { registryMissing, startRegistry, type RunningRegistry } from '@orel/registry';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { errorLines, orel, workspace, type OrelRun } from './helpers.js';
 import { sigLayers, tagDigest, type SigLayer } from './images-checks.js';
 
@@ -35,11 +35,12 @@ describe('keyless image signatures (mock mode)', { skip: registryMissing() }, ()
   let app: { digest: string; platforms: string[] };
   let run: OrelRun;
   let releaseRepo: string;
+  let plan: string;
 
   before(async () => {
     reg = await startRegistry();
     app = await pushIndex(new RegistryClient(reg.host), 'staging/app', 'build-1');
-    const plan = ws.variant('images.yaml', (y) =>
+    plan = ws.variant('images.yaml', (y) =>
       [y, 'images:', '  - name: app', `    ref: ${reg.host}/staging/app:build-1`, '    signPlatforms: true', `    promoteTo: [${reg.host}/release/app]`, '    tags: ["v{version}"]', ''].join('\n'),
     );
     run = await orel(['release', '--plan', plan, '--sandbox', ws.sandbox, '--json'], { cwd: ws.dir });
@@ -130,5 +131,39 @@ describe('keyless image signatures (mock mode)', { skip: registryMissing() }, ()
     const bad = await orel(flags('https://github.com/attacker/repo/.github/workflows/x.yml@refs/heads/main'), { cwd: ws.dir });
     assert.equal(bad.status, 3, bad.stderr);
     assert.match(bad.stderr, /sig-tag: certificate identity .* is not https:\/\/github\.com\/attacker/);
+  });
+
+  test('orel policy: admission policies for the released repository, trusting the sandbox Sigstore (mock) or public-good (--nomock); OpenShift refused for a URI identity', async () => {
+    const out = join(ws.dir, 'policies');
+    const r = await orel(['policy', '--plan', plan, '--sandbox', ws.sandbox, '-o', out], { cwd: ws.dir });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readdirSync(out).sort(), ['kyverno-clusterpolicy.yaml', 'kyverno-imagevalidatingpolicy.yaml', 'policy-controller.yaml']);
+    assert.match(r.stderr, /skipped openshift: .*e-mail address only/);
+    const docs = (f: string) => parseAllDocuments(readFileSync(join(out, f), 'utf8')).map((d) => d.toJS());
+    const [cp] = docs('kyverno-clusterpolicy.yaml');
+    const vi = cp.spec.rules[0].verifyImages[0];
+    assert.deepEqual(vi.imageReferences, [`${reg.host}/release/app:*`, `${reg.host}/release/app@*`]);
+    const keyless = vi.attestors[0].entries[0].keyless;
+    assert.deepEqual([keyless.subject, keyless.issuer], [policy.identity, policy.issuer]);
+    // The sandbox's CA, as its trusted root has it.
+    const root = JSON.parse(readFileSync(trustedRoot, 'utf8'));
+    const ca = new X509Certificate(Buffer.from(root.certificateAuthorities[0].certChain.certificates.at(-1).rawBytes, 'base64'));
+    assert.ok(keyless.roots.includes(ca.toString().trim()), 'the sandbox Fulcio root');
+    const [trustRoot, cip] = docs('policy-controller.yaml');
+    assert.equal(trustRoot.kind, 'TrustRoot');
+    assert.equal(cip.spec.authorities[0].keyless.trustRootRef, trustRoot.metadata.name);
+
+    // --nomock: public-good, which the controllers have built in (OREL_OFFLINE: the embedded root).
+    const real = await orel(['policy', '--plan', plan, '--nomock', '--format', 'kyverno,policy-controller'], { cwd: ws.dir });
+    assert.equal(real.status, 0, real.stderr);
+    const realDocs = parseAllDocuments(real.stdout).map((d) => d.toJS());
+    assert.deepEqual(realDocs.map((d) => d.kind), ['ClusterPolicy', 'ClusterImagePolicy']);
+    assert.equal(realDocs[0].spec.rules[0].verifyImages[0].attestors[0].entries[0].keyless.roots, undefined);
+
+    // Asked for by name, OpenShift's refusal is an error, and nothing is written.
+    const os = await orel(['policy', '--plan', plan, '--sandbox', ws.sandbox, '--format', 'kyverno,openshift', '-o', join(ws.dir, 'os')], { cwd: ws.dir });
+    assert.equal(os.status, 2, os.stderr);
+    assert.match(os.stderr, /no OpenShift ClusterImagePolicy for this plan: OpenShift matches a keyless signer by e-mail address only/);
+    assert.equal(existsSync(join(ws.dir, 'os')), false);
   });
 });

@@ -5,12 +5,13 @@
 // over plain HTTP and with openssl, never with orel's own client.
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryClient } from '@orel/oci';
 import { pushImage, pushIndex } from '@orel/oci/testing';
 import { registryMissing, startRegistry, type RunningRegistry } from '@orel/registry';
 import { generateKeyPair } from '@orel/sign';
+import { parseAllDocuments } from 'yaml';
 import { errorLines, orel, workspace, type OrelRun, type Workspace } from './helpers.js';
 import { catalog, checkLayers, sigLayers, tagDigest } from './images-checks.js';
 
@@ -92,6 +93,21 @@ describe('images through the CLI on docker-registry', { skip: registryMissing() 
     for (const d of [pushed.app.digest, ...pushed.app.platforms]) {
       checkLayers((await sigLayers(sandbox.url, releaseRepo, d)).layers, d, join(ws.sandbox, 'keys/sandbox.pub'), ws.dir);
     }
+
+    // Admission policies for a key signer: the sandbox key in mock mode, OpenShift's PublicKey form remapped to staging.
+    const policies = await orel(['policy', '--plan', plan, '--sandbox', ws.sandbox, '--format', 'kyverno,openshift'], { cwd: ws.dir });
+    ok(policies, 'orel policy');
+    const [cp, ...os] = parseAllDocuments(policies.stdout).map((d) => d.toJS());
+    const pub = readFileSync(join(ws.sandbox, 'keys/sandbox.pub'), 'utf8');
+    assert.equal(cp.spec.rules[0].verifyImages[0].attestors[0].entries[0].keys.publicKeys, pub);
+    assert.deepEqual(cp.spec.rules[0].verifyImages[0].attestors[0].entries[0].keys.rekor, { ignoreTlog: true }, 'the quickstart key plan does not log');
+    assert.deepEqual(os.map((d) => d.spec.scopes[0]), [`${reg.host}/release/tool`, `${reg.host}/release/app`]);
+    assert.equal(Buffer.from(os[0].spec.policy.rootOfTrust.publicKey.keyData, 'base64').toString(), pub);
+    assert.deepEqual(os[1].spec.policy.signedIdentity.remapIdentity, { prefix: `${reg.host}/release/app`, signedPrefix: `${reg.host}/staging/app` });
+    // --nomock needs the key in the plan: refused, naming what to set.
+    const nokey = await orel(['policy', '--plan', plan, '--nomock'], { cwd: ws.dir });
+    assert.equal(nokey.status, 2, nokey.stderr);
+    assert.match(nokey.stderr, /public key is not in the plan[\s\S]*verification\.key/);
   });
 
   test('sharded: each shard signs the images its partition gives it; merge and release verify them all, in plan order', async (t) => {

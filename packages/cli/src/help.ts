@@ -28,6 +28,11 @@ export const EXAMPLES: Record<string, string[]> = {
   ],
   'verify-image': ['orel verify-image registry.example/app@sha256:… --key cosign.pub', 'orel verify-image registry.example/app:v1.2.0 --type slsaprovenance1 --certificate-identity … --certificate-oidc-issuer …'],
   report: ['orel report --html -o release-report.html', 'orel report --badge -o badge.svg', 'orel report --nomock | jq .verified'],
+  policy: [
+    'orel policy --nomock -o deploy/policies       # one file per admission controller',
+    'orel policy --nomock --format kyverno | kubectl apply -f -',
+    'orel policy --format kyverno-ivp,policy-controller   # mock mode: for the sandbox keys',
+  ],
   ci: ['orel ci github-actions --shards 4 --build "make dist" -o .github/workflows/release.yml', 'orel ci tekton --shards 8 -o tekton/release.yaml', 'orel ci cloudbuild --shards 4 -o cloudbuild.yaml'],
 };
 

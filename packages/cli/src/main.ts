@@ -8,6 +8,7 @@ import { register as registerVerifyImage } from './commands/verify-image.js';
 import { register as registerVerifyBlob } from './commands/verify-blob.js';
 import { register as registerCi } from './commands/ci.js';
 import { register as registerReport } from './commands/report.js';
+import { register as registerPolicy } from './commands/policy.js';
 
 export const VERSION = OREL_VERSION;
 
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   registerVerifyBlob(program, run);
   registerCi(program, run);
   registerReport(program, run);
+  registerPolicy(program, run);
   // Every subcommand's --help ends with examples and the exit statuses too.
   teach(program);
   try {

@@ -35,6 +35,51 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A port held by a listening socket until released, so no other process's free port or outgoing connection takes it meanwhile. */
+export interface ReservedPort {
+  port: number;
+  /** Closes the holding socket: call just before the server that binds the port starts. */
+  release(): Promise<void>;
+}
+
+export function reservePort(): Promise<ReservedPort> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      resolve({ port, release: () => new Promise<void>((r) => srv.close(() => r())) });
+    });
+  });
+}
+
+const PORT_TAKEN = /address already in use|EADDRINUSE/i;
+
+/**
+ * Starts a server on `count` free ports. A free port is only free until bound:
+ * a test process alongside (nx runs projects in parallel) may bind it first,
+ * so a start that fails with "address already in use" is retried on new ports.
+ */
+export async function startOnFreePorts(
+  count: number,
+  options: (ports: number[]) => DaemonOptions | Promise<DaemonOptions>,
+  attempts = 4,
+): Promise<{ daemon: Daemon; ports: number[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) ports.push(await freePort());
+    try {
+      return { daemon: await startDaemon(await options(ports)), ports };
+    } catch (e) {
+      if (attempt >= attempts || !PORT_TAKEN.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+function exitsWithin(gone: Promise<void>, ms: number): Promise<boolean> {
+  return Promise.race([gone.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+}
+
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const child = spawn(opts.bin, opts.args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
   let out = '';
@@ -55,7 +100,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const close = async (): Promise<void> => {
     if (exited) return;
     child.kill('SIGTERM');
-    if (!(await Promise.race([gone.then(() => true), new Promise((r) => setTimeout(() => r(false), 3000))]))) {
+    if (!(await exitsWithin(gone, 3000))) {
       child.kill('SIGKILL');
       await gone;
     }
@@ -63,7 +108,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const daemon = { output: () => out.trim(), close };
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
   while (Date.now() < deadline && !exited) {
-    if (await opts.ready().catch(() => false)) return daemon;
+    // Alive a moment after answering: the answer may come from another process
+    // that bound the port first, while this server is exiting on its bind error.
+    if ((await opts.ready().catch(() => false)) && !(await exitsWithin(gone, 250))) return daemon;
     await new Promise((r) => setTimeout(r, 50));
   }
   await close();

@@ -8,5 +8,5 @@ export { registryBinary, registryMissing, startRegistry, type RunningRegistry } 
 export { serveSandboxLog, REKOR_LOG_FILE } from './rekor-log.js';
 export { buildTufRepo, serveTufRepo, type TufRepo } from './tuf-repo.js';
 export { clientTrustConfig, signingConfig } from './signing-config.js';
-export { freePort, startDaemon, type Daemon, type DaemonOptions } from './daemon.js';
+export { freePort, reservePort, startDaemon, startOnFreePorts, type Daemon, type DaemonOptions, type ReservedPort } from './daemon.js';
 export { buildTrustedRoot, type TrustInput, type LogKey } from './trusted-root.js';

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startDaemon } from './daemon.js';
+import { startOnFreePorts } from './daemon.js';
 
 const CANDIDATES = ['/usr/bin/docker-registry', '/usr/local/bin/docker-registry', '/usr/bin/registry'];
 
@@ -71,12 +71,14 @@ export async function startRegistry(opts: { timeoutMs?: number; dir?: string } =
   // A given dir persists (the sandbox keeps its images); otherwise a temp dir is removed on close.
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'orel-registry-')));
   await mkdir(dir, { recursive: true });
-  const port = await freePort();
   const configFile = join(dir, 'config.yml');
-  await writeFile(configFile, configYaml(port, join(dir, 'storage')));
-  const url = `http://127.0.0.1:${port}`;
   try {
-    const daemon = await startDaemon({ name: 'docker-registry', bin, args: ['serve', configFile], ready: async () => (await ping(url)) === 200, timeoutMs: opts.timeoutMs });
+    const { daemon, ports } = await startOnFreePorts(1, async ([port]) => {
+      await writeFile(configFile, configYaml(port, join(dir, 'storage')));
+      return { name: 'docker-registry', bin, args: ['serve', configFile], ready: async () => (await ping(`http://127.0.0.1:${port}`)) === 200, timeoutMs: opts.timeoutMs };
+    });
+    const port = ports[0];
+    const url = `http://127.0.0.1:${port}`;
     const close = async (): Promise<void> => {
       await daemon.close();
       if (!opts.dir) await rm(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { buildTrustedRoot, buildTufRepo, freePort, serveTufRepo, signingConfig, startDaemon, type Daemon } from '@orel/sandbox';
+import { buildTrustedRoot, buildTufRepo, reservePort, serveTufRepo, signingConfig, startOnFreePorts, type DaemonOptions } from '@orel/sandbox';
 import { startOidcIssuer } from './oidc-issuer.js';
 
 /** The binaries and how .ci/run installs them (pinned versions, go install from the module proxy). */
@@ -91,10 +91,10 @@ export async function startPrivateSigstore(opts: { identity?: string; dir?: stri
     for (const c of closers.reverse()) await c().catch(() => undefined);
     if (!opts.dir) await rm(dir, { recursive: true, force: true });
   };
-  const daemon = async (d: Promise<Daemon>) => {
-    const started = await d;
-    closers.push(() => started.close());
-    return started;
+  const daemon = async (count: number, options: (ports: number[]) => DaemonOptions): Promise<number[]> => {
+    const started = await startOnFreePorts(count, options);
+    closers.push(() => started.daemon.close());
+    return started.ports;
   };
   try {
     const oidc = await startOidcIssuer({ email: identity });
@@ -103,61 +103,53 @@ export async function startPrivateSigstore(opts: { identity?: string; dir?: stri
     const validFrom = new Date(Date.now() - 60_000);
 
     // Timestamp authority: an in-memory signer and its chain.
-    const tsaPort = await freePort();
+    const [tsaPort] = await daemon(1, ([port]) => ({
+      name: 'timestamp-authority',
+      bin: bin('tsa'),
+      args: ['serve', '--host', '127.0.0.1', '--port', String(port), '--timestamp-signer', 'memory', '--disable-ntp-monitoring', '--log-type', 'prod'],
+      ready: () => answers(`http://127.0.0.1:${port}/api/v1/timestamp/certchain`, (s) => s === 200),
+    }));
     const tsaBase = `http://127.0.0.1:${tsaPort}`;
-    await daemon(
-      startDaemon({
-        name: 'timestamp-authority',
-        bin: bin('tsa'),
-        args: ['serve', '--host', '127.0.0.1', '--port', String(tsaPort), '--timestamp-signer', 'memory', '--disable-ntp-monitoring', '--log-type', 'prod'],
-        ready: () => answers(`${tsaBase}/api/v1/timestamp/certchain`, (s) => s === 200),
-      }),
-    );
     const tsaChain = derChain(splitPem(await (await fetch(`${tsaBase}/api/v1/timestamp/certchain`)).text()));
 
     // Rekor v2: a P-256 log key; its checkpoint origin is the host of its URL (verifiers match the two).
-    const rekorPort = await freePort();
-    const rekorUrl = `http://127.0.0.1:${rekorPort}`;
     const rekorKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     await writeFile(join(dir, 'rekor.key'), pem(rekorKey.privateKey), { mode: 0o600 });
-    await daemon(
-      startDaemon({
-        name: 'rekor-tiles',
-        bin: bin('rekor'),
-        args: [
-          'serve',
-          ...['--http-address', '127.0.0.1', '--http-port', String(rekorPort)],
-          ...['--grpc-address', '127.0.0.1', '--grpc-port', String(await freePort()), '--http-metrics-port', String(await freePort())],
-          ...['--storage-dir', join(dir, 'rekor-tiles'), '--signer-filepath', join(dir, 'rekor.key'), '--hostname', '127.0.0.1'],
-          // Entries are answered once a checkpoint covers them: publish often (public Rekor v2: about a second).
-          ...['--checkpoint-interval', '500ms', '--log-level', 'warn'],
-        ],
-        ready: () => answers(`${rekorUrl}/healthz`),
-      }),
-    );
+    const [rekorPort] = await daemon(3, ([http, grpc, metrics]) => ({
+      name: 'rekor-tiles',
+      bin: bin('rekor'),
+      args: [
+        'serve',
+        ...['--http-address', '127.0.0.1', '--http-port', String(http)],
+        ...['--grpc-address', '127.0.0.1', '--grpc-port', String(grpc), '--http-metrics-port', String(metrics)],
+        ...['--storage-dir', join(dir, 'rekor-tiles'), '--signer-filepath', join(dir, 'rekor.key'), '--hostname', '127.0.0.1'],
+        // Entries are answered once a checkpoint covers them: publish often (public Rekor v2: about a second).
+        ...['--checkpoint-interval', '500ms', '--log-level', 'warn'],
+      ],
+      ready: () => answers(`http://127.0.0.1:${http}/healthz`),
+    }));
+    const rekorUrl = `http://127.0.0.1:${rekorPort}`;
     await seedLog(rekorUrl);
 
     // Fulcio with an ephemeral CA, trusting the loopback issuer; its CT log's port is chosen now, started next (it needs the CA's root).
-    const ctPort = await freePort();
-    const ctUrl = `http://127.0.0.1:${ctPort}`;
-    const fulcioPort = await freePort();
-    const fulcioUrl = `http://127.0.0.1:${fulcioPort}`;
+    // The CT log's port stays held until TesseraCT starts, so nothing else binds it meanwhile.
+    const ct = await reservePort();
+    closers.push(() => ct.release());
+    const ctUrl = `http://127.0.0.1:${ct.port}`;
     const fulcioConfig = join(dir, 'fulcio-config.json');
-    await rm(join(dir, 'fulcio-legacy.sock'), { force: true });
     await writeFile(fulcioConfig, JSON.stringify({ OIDCIssuers: { [oidc.url]: { IssuerURL: oidc.url, ClientID: 'sigstore', Type: 'email' } } }));
-    await daemon(
-      startDaemon({
-        name: 'Fulcio',
-        bin: bin('fulcio'),
-        args: [
-          'serve',
-          ...['--host', '127.0.0.1', '--port', String(fulcioPort), '--grpc-host', '127.0.0.1', '--grpc-port', String(await freePort())],
-          ...['--metrics-port', String(await freePort()), '--legacy-unix-domain-socket', join(dir, 'fulcio-legacy.sock')],
-          ...['--ca', 'ephemeralca', '--ct-log-url', ctUrl, '--config-path', fulcioConfig, '--log_type', 'prod'],
-        ],
-        ready: () => answers(`${fulcioUrl}/api/v2/trustBundle`, (s) => s === 200),
-      }),
-    );
+    const [fulcioPort] = await daemon(3, ([http, grpc, metrics]) => ({
+      name: 'Fulcio',
+      bin: bin('fulcio'),
+      args: [
+        'serve',
+        ...['--host', '127.0.0.1', '--port', String(http), '--grpc-host', '127.0.0.1', '--grpc-port', String(grpc)],
+        ...['--metrics-port', String(metrics), '--legacy-unix-domain-socket', join(dir, `fulcio-legacy-${http}.sock`)],
+        ...['--ca', 'ephemeralca', '--ct-log-url', ctUrl, '--config-path', fulcioConfig, '--log_type', 'prod'],
+      ],
+      ready: () => answers(`http://127.0.0.1:${http}/api/v2/trustBundle`, (s) => s === 200),
+    }));
+    const fulcioUrl = `http://127.0.0.1:${fulcioPort}`;
     const bundle = (await (await fetch(`${fulcioUrl}/api/v2/trustBundle`)).json()) as { chains: { certificates: string[] }[] };
     const fulcioChain = bundle.chains[0].certificates;
     await writeFile(join(dir, 'fulcio-roots.pem'), fulcioChain.join('\n'));
@@ -166,17 +158,16 @@ export async function startPrivateSigstore(opts: { identity?: string; dir?: stri
     const ctKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     await writeFile(join(dir, 'ct.key'), ctKey.privateKey.export({ format: 'pem', type: 'sec1' }).toString(), { mode: 0o600 });
     await mkdir(join(dir, 'ct'), { recursive: true });
-    await daemon(
-      startDaemon({
-        name: 'TesseraCT',
-        bin: bin('ct'),
-        args: [
-          ...['--http_endpoint', `127.0.0.1:${ctPort}`, '--origin', 'ct.orel-stack.test', '--private_key', join(dir, 'ct.key')],
-          ...['--roots_pem_file', join(dir, 'fulcio-roots.pem'), '--storage_dir', join(dir, 'ct'), '--checkpoint_interval', '500ms'],
-        ],
-        ready: () => answers(`${ctUrl}/ct/v1/get-roots`, (s) => s === 200),
-      }),
-    );
+    await ct.release();
+    await daemon(0, () => ({
+      name: 'TesseraCT',
+      bin: bin('ct'),
+      args: [
+        ...['--http_endpoint', `127.0.0.1:${ct.port}`, '--origin', 'ct.orel-stack.test', '--private_key', join(dir, 'ct.key')],
+        ...['--roots_pem_file', join(dir, 'fulcio-roots.pem'), '--storage_dir', join(dir, 'ct'), '--checkpoint_interval', '500ms'],
+      ],
+      ready: () => answers(`${ctUrl}/ct/v1/get-roots`, (s) => s === 200),
+    }));
 
     const trustedRoot = buildTrustedRoot({
       validFrom,
