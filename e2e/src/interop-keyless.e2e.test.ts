@@ -6,7 +6,7 @@
 // sigstore-python sign against the sandbox, orel verify-blob accepts.
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { clientTrustConfig, signingConfig, startSandboxSigstore, type SandboxSigstore } from '@orel/sandbox';
@@ -14,6 +14,7 @@ import { createKeylessSigner, signArtifacts } from '@orel/sign';
 import { parse } from 'yaml';
 import { errorLines, orel, workspace, type Workspace } from './helpers.js';
 import { cosignLegacyEnv, peer, rootOf, runPeer, type Peer } from './peers.js';
+import { extractCommands, shellWords } from '@orel/release';
 
 const cosign = peer('cosign');
 const sigstore = peer('sigstore');
@@ -62,6 +63,50 @@ describe('cosign agrees on keyless .sig + .cert: the pair is proved by its Rekor
     const byOrel = await orel(['verify-blob', 'hello-linux-amd64', '--signature', 'hello-linux-amd64.sig', '--certificate', 'hello-linux-amd64.cert', '--certificate-identity', policy.identity, '--certificate-oidc-issuer', policy.issuer, '--trusted-root', sb.trustedRootPath, '--rekor-url', rootOf(sb.rekorUrl)], { cwd: evil });
     assert.equal(byOrel.status, 3, `orel: an unlogged pair\n${byOrel.stderr}`);
   });
+});
+
+describe('naming presets round-trip: orel writes the names, cosign and VERIFY.md use them', { skip: typeof cosign === 'string' ? cosign : undefined }, () => {
+  // cosign's --output-certificate habit: <file>.sig + <file>.pem; Carvel and Flux: only checksums.txt signed, as checksums.txt.sig + .pem.
+  for (const [preset, edit, signed, absent] of [
+    ['cosign (<file>.sig + <file>.pem)', (y: string) => y.replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: cosign\n'), ['hello-linux-amd64', 'hello-1.2.0-darwin-arm64.tar.gz'], ['hello-linux-amd64.cert', 'hello-linux-amd64.sigstore.json']],
+    [
+      'Carvel/Flux (checksums.txt + .sig + .pem)',
+      (y: string) =>
+        y
+          .replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: cosign\n')
+          .replace('  what: artifacts\n', '  what: checksums\n')
+          .replace('    - { name: SHA256SUMS, algorithm: sha256 }\n    - { name: SHA512SUMS, algorithm: sha512 }\n', '    - { name: checksums.txt, algorithm: sha256 }\n'),
+      ['checksums.txt'],
+      ['hello-linux-amd64.sig', 'hello-linux-amd64.pem', 'checksums.txt.cert'],
+    ],
+  ] as const) {
+    test(`${preset}: cosign verify-blob accepts each pair under its names; VERIFY.md's orel lines name them and pass verbatim`, async (t) => {
+      const ws = workspace(t, 'release.yaml');
+      const plan = ws.variant('named.yaml', edit);
+      const r = await orel(['release', '--plan', plan, '--sandbox', ws.sandbox], { cwd: ws.dir });
+      assert.equal(r.status, 0, errorLines(r.stderr));
+      const dir = join(ws.sandbox, 'targets/release/release/v1.2.0');
+      for (const f of absent) assert.equal(existsSync(join(dir, f)), false, `${f} is not written under this naming`);
+      const policy = parse(readFileSync(ws.plan, 'utf8')).verification as { identity: string; issuer: string };
+      const sb = await sandbox(t, ws, policy.identity, policy.issuer);
+      const env = cosignLegacyEnv(ws.dir, sb.trustedRootPath);
+      for (const file of signed) {
+        const pair = (identity: string) => run(cosign as Peer, ['verify-blob', file, '--signature', `${file}.sig`, '--certificate', `${file}.pem`, '--certificate-identity', identity, '--certificate-oidc-issuer', policy.issuer, '--rekor-url', rootOf(sb.rekorUrl)], dir, env);
+        const ok = await pair(policy.identity);
+        assert.equal(ok.status, 0, `${file}\n${ok.out}`);
+        assert.notEqual((await pair(ATTACKER)).status, 0, `${file}: another identity`);
+      }
+      // VERIFY.md names the files as written, and its orel lines pass as printed.
+      const lines = extractCommands(readFileSync(join(dir, 'VERIFY.md'), 'utf8')).filter((c) => c.startsWith('orel verify-blob'));
+      const pairs = lines.filter((c) => c.includes('--signature'));
+      assert.ok(pairs.length > 0 && pairs.every((c) => /verify-blob (\S+) --signature \1\.sig --certificate \1\.pem /.test(c)), lines.join('\n'));
+      for (const line of lines) {
+        const v = await orel(shellWords(line).slice(1), { cwd: dir });
+        assert.equal(v.status, 0, `${line}\n${v.stderr}`);
+      }
+      if (signed[0] === 'checksums.txt') assert.equal((await runPeer('sha256sum', ['--ignore-missing', '-c', 'checksums.txt'], dir)).status, 0, 'sha256sum -c checksums.txt');
+    });
+  }
 });
 
 describe('the reverse direction: what cosign and sigstore-python sign keyless, orel verifies', () => {

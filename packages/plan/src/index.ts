@@ -8,3 +8,4 @@ export { parseVersion, defaultBuildId, type VersionParts } from './version.js';
 export { BUILTIN_VARS } from './semantic.js';
 export { suggest, editDistance } from './suggest.js';
 export * from './limits.js';
+export { NAMING_PRESETS, NAMING_PRESET_NAMES, NAME_TEMPLATE_RE, outputName, outputSuffixes, type NamingPreset } from './signing-names.js';

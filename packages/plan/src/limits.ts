@@ -1,6 +1,7 @@
 // GitHub's hard release limits, checked at plan time (before any upload):
 // at most 1000 assets per release, each under 2 GiB
 // (docs.github.com: "About releases" — storage and bandwidth quotas).
+import { NAMING_PRESETS, outputSuffixes } from './signing-names.js';
 import type { Plan } from './types.js';
 
 export const GITHUB_MAX_ASSETS = 1000;
@@ -19,7 +20,7 @@ export interface GitHubAssetCount {
 
 export interface AssetCountInput {
   artifacts: number;
-  signing?: { what: 'artifacts' | 'checksums'; outputs: readonly ('bundle' | 'sig' | 'cert')[]; publicKey?: boolean };
+  signing?: { what: 'artifacts' | 'checksums'; outputs: readonly ('bundle' | 'sig' | 'cert')[]; publicKey?: boolean; suffixes?: Record<'bundle' | 'sig' | 'cert', string> };
   /** Aggregate checksum file names (SHA256SUMS...). */
   checksumFiles?: readonly string[];
   /** Per-file checksum algorithms (<file>.sha256...). */
@@ -28,11 +29,10 @@ export interface AssetCountInput {
   notes?: boolean;
 }
 
-const SUFFIX = { bundle: '.sigstore.json', sig: '.sig', cert: '.cert' } as const;
-
 /** Counts the assets one GitHub release receives (GitHub assets are flat: one per file). */
 export function countGitHubAssets(i: AssetCountInput): GitHubAssetCount {
-  const sigSuffixes = (i.signing?.outputs ?? []).map((o) => SUFFIX[o]);
+  const suffixes = i.signing?.suffixes ?? NAMING_PRESETS.kubernetes;
+  const sigSuffixes = (i.signing?.outputs ?? []).map((o) => suffixes[o]);
   const perArtifact = ['file', ...(i.signing?.what === 'artifacts' ? sigSuffixes : []), ...(i.perFileChecksums ?? []).map((a) => `.${a}`)];
   const sums = i.checksumFiles ?? [];
   const shared = [
@@ -57,9 +57,9 @@ export function checkGitHubLimits(input: { target?: string; assets: { name: stri
     const why = c
       ? ` (${n(c.artifacts)} artifacts × ${c.perArtifact.length} files each: ${c.perArtifact.join(', ')}${c.shared.length ? `; plus ${c.shared.join(', ')}` : ''})`
       : '';
-    const sigFiles = c ? c.perArtifact.filter((f) => f !== 'file') : [];
+    const sigFiles = c ? c.perArtifact.filter((f) => f !== 'file' && !/^\.sha(256|512)$/.test(f)) : [];
     const fixes = [
-      sigFiles.includes('.sig') || sigFiles.includes('.cert') ? 'write only bundles (signing.outputs: [bundle]) instead of .sig + .cert' : '',
+      sigFiles.some((f) => f !== '.sigstore.json') ? 'write only bundles (signing.outputs: [bundle]) instead of .sig + .cert' : '',
       sigFiles.length ? 'sign only the checksum files (signing.what: checksums)' : '',
       'or split the artifacts over several targets/releases',
     ].filter(Boolean);
@@ -81,7 +81,7 @@ export function checkPlanGitHubLimits(plan: Plan, artifacts: { name: string; siz
   const signer = plan.signing ? plan.signers?.[plan.signing.signer] : undefined;
   const count = countGitHubAssets({
     artifacts: artifacts.length,
-    signing: plan.signing && { what: plan.signing.what, outputs: plan.signing.outputs, publicKey: signer !== undefined && signer.type !== 'keyless' },
+    signing: plan.signing && { what: plan.signing.what, outputs: plan.signing.outputs, publicKey: signer !== undefined && signer.type !== 'keyless', suffixes: outputSuffixes(plan.signing) },
     checksumFiles: plan.checksums?.files?.map((f) => f.name),
     perFileChecksums: plan.checksums?.perFile,
   });

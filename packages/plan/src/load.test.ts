@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { isOrelError, OrelError, redact } from '@orel/core';
-import { loadPlan, parsePlan, resolveSecret, stageSteps, withoutSecrets } from './index.js';
+import { loadPlan, outputSuffixes, parsePlan, resolveSecret, stageSteps, withoutSecrets } from './index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 const quickstart = fileURLToPath(new URL('../../../examples/quickstart/release-key.yaml', import.meta.url));
@@ -261,3 +261,18 @@ test('Rekor v2 without bundles, and signingConfig "tuf" without verification.tuf
 });
 
 const e2 = (e: { details?: string[]; message: string }): string[] => [e.message, ...(e.details ?? [])];
+
+test('signing output names: a preset or "{file}<suffix>" templates; Spin\'s shared crt.pem and clashing names are refused with the fix', async () => {
+  const signing = (extra: string) => minimal(`signers:\n  s: { type: keyless }\nverification: { identity: a@b.c, issuer: https://i.example }\nsigning:\n  signer: s\n  what: artifacts\n  outputs: [sig, cert]\n${extra}`);
+  const rp = parsePlan(signing('  naming: cosign\n'), 'r.yaml');
+  assert.deepEqual(outputSuffixes(rp.plan.signing), { bundle: '.sigstore.json', sig: '.sig', cert: '.pem' });
+  assert.deepEqual(outputSuffixes(parsePlan(signing('  names: { cert: "{file}.crt" }\n'), 'r.yaml').plan.signing), { bundle: '.sigstore.json', sig: '.sig', cert: '.crt' });
+  assert.deepEqual(outputSuffixes(undefined), { bundle: '.sigstore.json', sig: '.sig', cert: '.cert' });
+
+  const shared = await orelError('PLAN_INVALID', () => parsePlan(signing('  names: { cert: crt.pem }\n'), 'r.yaml'));
+  assert.match(shared.message, /r\.yaml:15:18: signing\.names\.cert: expected a template "\{file\}<suffix>"/);
+  const preset = await orelError('PLAN_INVALID', () => parsePlan(signing('  naming: spin\n'), 'r.yaml'));
+  assert.match(preset.message, /signing\.naming: expected one of kubernetes, cosign \(got "spin"\)/);
+  const clash = await orelError('PLAN_INVALID', () => parsePlan(signing('  names: { cert: "{file}.sig" }\n'), 'r.yaml'));
+  assert.match(clash.message, /r\.yaml:15:\d+: signing\.names\.cert: the cert output would be named "\{file\}\.sig", as the sig output is: give each its own name/);
+});

@@ -1,6 +1,7 @@
 // Checks the schema cannot express: cross references between sections and
 // uniqueness of names. Pure: plan data in, positioned problems out.
 import { problem, type Problem, type SourceCtx } from './problems.js';
+import { outputSuffixes } from './signing-names.js';
 import { didYouMean } from './suggest.js';
 import type { Plan } from './types.js';
 
@@ -62,6 +63,14 @@ export function semanticProblems(ctx: SourceCtx, plan: Plan): Problem[] {
       if (!v.issuer && !v.issuerRegexp) {
         out.push(problem(ctx, plan.verification ? ['verification'] : ['signing', 'signer'], `keyless signer "${name}" needs verification.issuer (or issuerRegexp): the OIDC issuer users must check, e.g. https://token.actions.githubusercontent.com`));
       }
+    }
+    // Two outputs (or an output and a per-file checksum) of one name would overwrite each other.
+    const suffixes = outputSuffixes(plan.signing);
+    const taken = new Map<string, string>((plan.checksums?.perFile ?? []).map((a) => [`.${a}`, `checksums.perFile ${a}`]));
+    for (const o of plan.signing.outputs) {
+      const other = taken.get(suffixes[o]);
+      if (other) out.push(problem(ctx, plan.signing.names?.[o] ? ['signing', 'names', o] : ['signing', 'naming'], `the ${o} output would be named "{file}${suffixes[o]}", as ${other} is: give each its own name`));
+      taken.set(suffixes[o], `the ${o} output`);
     }
   }
 

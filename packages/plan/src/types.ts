@@ -156,6 +156,10 @@ export interface SigningSection {
   what: 'artifacts' | 'checksums';
   /** bundle: <file>.sigstore.json; sig: <file>.sig (base64 DER); cert: <file>.cert (keyless only). */
   outputs: SignOutput[];
+  /** How the outputs are named: kubernetes (<file>.cert, default) or cosign (<file>.pem). */
+  naming?: 'kubernetes' | 'cosign';
+  /** Per-output name templates, "{file}<suffix>" (e.g. cert: "{file}.crt"); win over naming. */
+  names?: Partial<Record<SignOutput, string>>;
   /** Upload key-signed entries to Rekor as well (keyless always does); verification then requires them. */
   transparencyLog?: boolean;
   /** Rekor URL for key-signed entries (default: public-good Rekor; mock mode: the sandbox Rekor). */

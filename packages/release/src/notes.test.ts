@@ -174,3 +174,14 @@ describe('VERIFY.md determinism', () => {
     assert.equal(renderVerifyNotes({ ...keyless, files: [...keyless.files].reverse() }), renderVerifyNotes(keyless));
   });
 });
+
+describe('VERIFY.md under a naming convention', () => {
+  it('names the outputs as written (cosign: <file>.pem), and never takes one for the example file', () => {
+    const pem = { ...keyless, files: files(['SHA256SUMS', 'tool-linux-amd64.tar.gz.pem', 'tool-linux-amd64.tar.gz', 'tool-linux-amd64.tar.gz.sig']), signing: { mode: 'keyless' as const, outputs: ['sig' as const, 'cert' as const], what: 'artifacts' as const, suffixes: { bundle: '.sigstore.json', sig: '.sig', cert: '.pem' } } };
+    const md = renderVerifyNotes(pem);
+    const cmds = extractCommands(md);
+    assert.ok(cmds.includes(`cosign verify-blob tool-linux-amd64.tar.gz --signature tool-linux-amd64.tar.gz.sig --certificate tool-linux-amd64.tar.gz.pem --certificate-identity ${keyless.identity} --certificate-oidc-issuer https://token.actions.githubusercontent.com`), cmds.join('\n'));
+    assert.ok(!md.includes('.cert'), md);
+    checkCosignFlags(md);
+  });
+});

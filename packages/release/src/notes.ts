@@ -14,6 +14,7 @@
 //   makes it the default but keeps the flag, so passing it works on both.
 //   sigstore/cosign#4959 (open) would require bundles: the detached
 //   --signature/--certificate form is listed second for that reason.
+import { NAMING_PRESETS } from '@orel/plan';
 
 export type NotesSignOutput = 'bundle' | 'sig' | 'cert';
 
@@ -23,7 +24,8 @@ export interface VerifyNotesInput {
   files: { name: string; sha256: string }[];
   /** Where files download from (e.g. https://github.com/o/r/releases/download/v1.2.0). */
   downloadBase?: string;
-  signing?: { mode: 'key' | 'keyless'; outputs: readonly NotesSignOutput[]; what: 'artifacts' | 'checksums' };
+  /** suffixes: what each output adds to the file's name (default: the Kubernetes layout). */
+  signing?: { mode: 'key' | 'keyless'; outputs: readonly NotesSignOutput[]; what: 'artifacts' | 'checksums'; suffixes?: Record<NotesSignOutput, string> };
   identity?: string;
   issuer?: string;
   identityRegexp?: string;
@@ -46,7 +48,10 @@ export interface VerifyNotesInput {
   rekorV2?: boolean;
 }
 
-const DERIVED = /(\.sig|\.cert|\.sigstore\.json|\.sha256|\.sha512|\.pub)$|^(VERIFY\.md|SHA256SUMS|SHA512SUMS|checksums\.txt)$/;
+const DERIVED = /(\.sha256|\.sha512|\.pub)$|^(VERIFY\.md|SHA256SUMS|SHA512SUMS|checksums\.txt)$/;
+const suffixesOf = (i: VerifyNotesInput): Record<NotesSignOutput, string> => i.signing?.suffixes ?? NAMING_PRESETS.kubernetes;
+/** A file orel made from others (a signature, a checksum, the notes): never the example users download. */
+const derived = (i: VerifyNotesInput, name: string): boolean => DERIVED.test(name) || Object.values(suffixesOf(i)).some((x) => name.endsWith(x));
 
 /** POSIX shell quoting: bare when safe, else single quotes. */
 export function shq(s: string): string {
@@ -93,16 +98,17 @@ export function verifyCommands(i: VerifyNotesInput, file: string): { orel: strin
   const s = i.signing;
   if (!s) return out;
   const { policy, root, noTlog } = signerFlags(i);
+  const x = suffixesOf(i);
   if (s.outputs.includes('bundle')) {
-    out.orel.push(cmd('orel', 'verify-blob', signed, '--bundle', `${signed}.sigstore.json`, ...policy, ...root));
-    out.cosign.push(cmd('cosign', 'verify-blob', signed, '--bundle', `${signed}.sigstore.json`, ...policy, ...root, ...noTlog));
+    out.orel.push(cmd('orel', 'verify-blob', signed, '--bundle', signed + x.bundle, ...policy, ...root));
+    out.cosign.push(cmd('cosign', 'verify-blob', signed, '--bundle', signed + x.bundle, ...policy, ...root, ...noTlog));
   }
   const pairProvable = s.mode === 'key' || !i.rekorV2;
   if (s.outputs.includes('sig') && (s.mode === 'key' || s.outputs.includes('cert')) && pairProvable) {
-    const material = s.mode === 'key' ? policy : ['--certificate', `${signed}.cert`, ...policy];
-    out.orel.push(cmd('orel', 'verify-blob', signed, '--signature', `${signed}.sig`, ...material, ...root));
+    const material = s.mode === 'key' ? policy : ['--certificate', signed + x.cert, ...policy];
+    out.orel.push(cmd('orel', 'verify-blob', signed, '--signature', signed + x.sig, ...material, ...root));
     const legacyOk = !s.outputs.includes('bundle') && (s.mode === 'key' || root.length === 0);
-    if (legacyOk) out.cosign.push(cmd('cosign', 'verify-blob', signed, '--signature', `${signed}.sig`, ...material, ...noTlog));
+    if (legacyOk) out.cosign.push(cmd('cosign', 'verify-blob', signed, '--signature', signed + x.sig, ...material, ...noTlog));
   }
   return out;
 }
@@ -125,12 +131,12 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
   const i = { ...input, files: [...input.files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
   const sums = i.checksumFile ?? 'SHA256SUMS';
   const hasSums = i.files.some((f) => f.name === sums);
-  const example = i.files.find((f) => !DERIVED.test(f.name))?.name ?? i.files[0]?.name ?? 'FILE';
+  const example = i.files.find((f) => !derived(i, f.name))?.name ?? i.files[0]?.name ?? 'FILE';
   const s = i.signing;
   // Signing only the checksum files: verify the checksum file, then the file against it.
   const signed = s?.what === 'checksums' ? sums : example;
   const { orel, cosign } = verifyCommands(i, signed);
-  const sidecars = s ? [...(s.outputs.includes('bundle') ? ['.sigstore.json'] : []), ...(s.outputs.includes('sig') ? ['.sig'] : []), ...(s.outputs.includes('cert') ? ['.cert'] : [])] : [];
+  const sidecars = s ? (['bundle', 'sig', 'cert'] as const).filter((o) => s.outputs.includes(o)).map((o) => suffixesOf(i)[o]) : [];
   const downloads = [
     ...new Set([
       example,
@@ -162,7 +168,8 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
     if (i.trustedRoot) L.push(`- Sigstore trusted root: \`${i.trustedRoot}\``);
     if (s.what === 'checksums') L.push(`- Only \`${sums}\` is signed; each file is verified through its checksum.`);
     if (i.rekorV2 && s.mode === 'keyless' && s.outputs.includes('sig')) {
-      L.push('- Logged in Rekor v2, which cannot be searched: the `.sig` + `.cert` files carry no proof of their log entry; the `.sigstore.json` bundle does, so verify the bundle.');
+      const x = suffixesOf(i);
+      L.push(`- Logged in Rekor v2, which cannot be searched: the \`${x.sig}\` + \`${x.cert}\` files carry no proof of their log entry; the \`${x.bundle}\` bundle does, so verify the bundle.`);
     }
     L.push('');
     if (orel.length) {

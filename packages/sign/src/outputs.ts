@@ -17,6 +17,8 @@ export interface SignArtifactsOptions {
   artifacts: Artifact[];
   signer: Signer;
   outputs: OutputKind[];
+  /** The suffix each output adds to the signed file's name (default: the Kubernetes layout, OUTPUT_FILES). */
+  suffixes?: Record<OutputKind, string>;
   /** Transparency log / timestamp witnesses (@sigstore/sign RekorWitness, TSAWitness); they run for every signature. */
   witnesses?: Witness[];
   workDir: string;
@@ -53,13 +55,16 @@ export function signConcurrency(logged: boolean, rekorVersion: 1 | 2 = 1): numbe
   return rekorVersion === 2 ? REKOR_V2_CONCURRENCY : 32;
 }
 
+const outputFileName = (opts: SignArtifactsOptions, o: OutputKind, a: Artifact): string => a.name + (opts.suffixes ?? DEFAULT_SUFFIXES)[o];
+const DEFAULT_SUFFIXES = Object.fromEntries(Object.entries(OUTPUT_FILES).map(([k, v]) => [k, v.suffix])) as Record<OutputKind, string>;
+
 /** Signs every artifact (bounded parallelism) and returns the output artifacts, in input order. */
 export async function signArtifacts(opts: SignArtifactsOptions): Promise<Artifact[]> {
   const { artifacts } = opts;
   let done = 0;
   const perArtifact = await mapLimit(artifacts, opts.concurrency ?? DEFAULT_CONCURRENCY, async (a) => {
     const resumed = await resumeFromJournal(a, opts);
-    const out = resumed ? resumed.filter((f) => opts.outputs.some((o) => f.name === a.name + OUTPUT_FILES[o].suffix)) : await signOne(a, opts);
+    const out = resumed ? resumed.filter((f) => opts.outputs.some((o) => f.name === outputFileName(opts, o, a))) : await signOne(a, opts);
     opts.onProgress?.(++done, artifacts.length);
     return out;
   });
@@ -148,7 +153,7 @@ async function signOne(a: Artifact, opts: SignArtifactsOptions): Promise<Artifac
           : output === 'sig'
             ? sigFileBytes(result)
             : certFileBytes(result); // key signers have no certificate: nothing to write
-      if (bytes) files.push({ name: a.name + OUTPUT_FILES[output].suffix, kind: OUTPUT_FILES[output].kind, bytes });
+      if (bytes) files.push({ name: outputFileName(opts, output, a), kind: OUTPUT_FILES[output].kind, bytes });
     }
   } catch (e) {
     if (e instanceof OrelError) throw e;

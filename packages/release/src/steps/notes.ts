@@ -1,6 +1,6 @@
 import { byKind, isBuildOutput, type Artifact } from '@orel/core';
 import type { Step } from '@orel/pipeline';
-import { stageSteps } from '@orel/plan';
+import { outputSuffixes, stageSteps } from '@orel/plan';
 import { createHash } from 'node:crypto';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
@@ -48,7 +48,7 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
     release: { name: plan.release.name, version: ctx.rp.vars.version },
     files: files.map((a) => ({ name: a.name, sha256: a.sha256 })),
     downloadBase: downloadBase(ctx, ctx.artifacts.list(isBuildOutput)[0]),
-    signing: signing && { mode: signerType === 'keyless' ? 'keyless' : 'key', outputs: signing.outputs, what: signing.what },
+    signing: signing && { mode: signerType === 'keyless' ? 'keyless' : 'key', outputs: signing.outputs, what: signing.what, suffixes: outputSuffixes(signing) },
     identity: v.identity,
     identityRegexp: v.identityRegexp,
     issuer: v.issuer,

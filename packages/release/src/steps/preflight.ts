@@ -7,7 +7,7 @@ import { OUTPUT_FILES, signJournalKey } from '@orel/sign';
 import { OrelError, mapLimit, type Artifact, type Publisher } from '@orel/core';
 import type { Step } from '@orel/pipeline';
 import { markerFiles } from '@orel/publish';
-import { stageSteps } from '@orel/plan';
+import { outputName, outputSuffixes, stageSteps } from '@orel/plan';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
 import { markerTargets } from './markers.js';
@@ -23,11 +23,11 @@ async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[
   const predicted: Artifact[] = [];
   if (ctx.stage === 'stage' && ctx.rp.plan.signing && ctx.signer && stageSteps(ctx.rp.plan, 'stage').includes('sign')) {
     const keyless = !!ctx.signer.certificatePem;
+    const suffixes = outputSuffixes(ctx.rp.plan.signing);
     for (const s of signingSubjects(ctx)) {
       for (const o of ctx.rp.plan.signing.outputs) {
         if (o === 'cert' && !keyless) continue;
-        const { suffix, kind } = OUTPUT_FILES[o];
-        predicted.push({ name: s.name + suffix, kind, subject: s.name, size: -1, sha256: '', sha512: '' });
+        predicted.push({ name: outputName(suffixes, o, s.name), kind: OUTPUT_FILES[o].kind, subject: s.name, size: -1, sha256: '', sha512: '' });
       }
     }
     if (makesProvenance(ctx) && stageSteps(ctx.rp.plan, 'stage').includes('provenance')) {

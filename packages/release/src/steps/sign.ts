@@ -1,6 +1,7 @@
 import { OrelError, and, byKind, isBuildOutput, not, type Artifact } from '@orel/core';
 import { certificateIdentity, identityProblems } from '@orel/verify';
 import type { Step } from '@orel/pipeline';
+import { outputSuffixes } from '@orel/plan';
 import { publicKeyArtifact, signArtifacts, signConcurrency } from '@orel/sign';
 import { join } from 'node:path';
 import type { ReleaseContext } from '../context.js';
@@ -44,6 +45,7 @@ export const signStep: Step<ReleaseContext> = {
       artifacts: subjects,
       signer: ctx.signer!,
       outputs: signing.outputs,
+      suffixes: outputSuffixes(signing),
       witnesses: ctx.witnesses,
       workDir: join(ctx.workDir, 'signatures'),
       concurrency: signing.concurrency ?? signConcurrency(ctx.witnesses.length > 0, ctx.trust.rekorVersion),
