@@ -17,7 +17,7 @@ test('--version prints the version and the Sigstore libraries it signs and verif
 
 test('every command\'s --help shows the global options, examples and the exit statuses', async (t) => {
   const { out } = capture(t);
-  const commands = ['plan', 'plan validate', 'plan show', 'plan schema', 'stage', 'merge', 'release', 'verify', 'status', 'verify-blob', 'verify-image', 'ci', 'report'];
+  const commands = ['plan', 'plan validate', 'plan show', 'plan schema', 'stage', 'merge', 'release', 'verify', 'status', 'verify-blob', 'verify-image', 'ci', 'report', 'policy'];
   assert.deepEqual([...commands].sort(), Object.keys(EXAMPLES).sort(), 'every command has examples, and the list here is complete');
   for (const c of commands) {
     out.length = 0;

@@ -8,6 +8,7 @@ import fg from 'fast-glob';
 import { DEFAULT_CONCURRENCY, OrelError, renderTemplate, type Artifact } from '@orel/core';
 import type { ArtifactSet, ArtifactsSection } from '@orel/plan';
 import { digestFiles } from './digest.js';
+import { goreleaserFiles } from './goreleaser.js';
 import { checkDestinationName, compilePattern, nameParts } from './pattern.js';
 
 export interface DiscoverOptions {
@@ -30,6 +31,8 @@ export interface DiscoveredFile {
   arch?: string;
   /** Placeholders from `pattern` other than os, arch and file. */
   placeholders?: Record<string, string>;
+  /** The sha256 the build tool recorded (GoReleaser): the file must still have it. */
+  recordedSha256?: string;
 }
 
 export async function discover(section: ArtifactsSection, baseDir: string, opts: DiscoverOptions = {}): Promise<Artifact[]> {
@@ -40,6 +43,13 @@ export async function discover(section: ArtifactsSection, baseDir: string, opts:
     opts.concurrency ?? section.concurrency ?? DEFAULT_CONCURRENCY,
     { onProgress: opts.onProgress },
   );
+  files.forEach((f, i) => {
+    if (f.recordedSha256 && f.recordedSha256 !== digests[i].sha256) {
+      throw new OrelError('INTEGRITY', `${f.relPath} (${f.name}) changed after the build recorded it: sha256 ${digests[i].sha256}, recorded ${f.recordedSha256}`, {
+        hint: 'something rewrote the build output; rebuild it and release what the build made',
+      });
+    }
+  });
   return files.map((f, i) => ({
     name: f.name,
     kind: f.set.kind,
@@ -70,7 +80,20 @@ export async function findFiles(section: ArtifactsSection, baseDir: string, vars
 
   const out: DiscoveredFile[] = [];
   const byName = new Map<string, DiscoveredFile>();
-  for (const set of section.sets) {
+  const add = (file: DiscoveredFile): void => {
+    const prev = byName.get(file.name);
+    if (prev) {
+      throw new OrelError(
+        'DISCOVERY_DUPLICATE',
+        `two artifacts are named "${file.name}": ${prev.relPath} (set "${prev.set.name}") and ${file.relPath} (set "${file.set.name}")`,
+        { hint: 'give the sets a "rename" template (e.g. "{base}-{os}-{arch}{ext}") or exclude one of the files' },
+      );
+    }
+    byName.set(file.name, file);
+    out.push(file);
+  };
+  if (section.from === 'goreleaser') (await goreleaserFiles(realRoot, vars.version)).forEach(add);
+  for (const set of section.sets ?? []) {
     const rels = new Set<string>();
     for (const glob of set.include) {
       checkGlob(glob, set.name, root);
@@ -87,18 +110,7 @@ export async function findFiles(section: ArtifactsSection, baseDir: string, vars
     const pattern = set.pattern ? compilePattern(set.pattern) : undefined;
     // Name every file of the set first: a pattern mismatch says more than a duplicate it may cause.
     const described = [...rels].sort(compareStrings).map((relPath) => describe(set, relPath, root, pattern, vars));
-    for (const file of described) {
-      const prev = byName.get(file.name);
-      if (prev) {
-        throw new OrelError(
-          'DISCOVERY_DUPLICATE',
-          `two artifacts are named "${file.name}": ${prev.relPath} (set "${prev.set.name}") and ${file.relPath} (set "${set.name}")`,
-          { hint: 'give the sets a "rename" template (e.g. "{base}-{os}-{arch}{ext}") or exclude one of the files' },
-        );
-      }
-      byName.set(file.name, file);
-      out.push(file);
-    }
+    described.forEach(add);
   }
   return out;
 }

@@ -117,8 +117,9 @@ export const planSchema = {
       additionalProperties: { type: 'string', description: 'Variable value (may use ${env:NAME} and earlier variables).' },
     },
     artifacts: closed('The build output to release.', {
-      root: str('Directory holding the build output, relative to the plan file.', { minLength: 1 }),
+      root: str('Directory holding the build output, relative to the plan file (GoReleaser: its dist directory).', { minLength: 1 }),
       concurrency: concurrency('Files read in parallel (default 8).'),
+      from: { type: 'string', enum: ['goreleaser'], description: 'Take the artifact list a build tool wrote: goreleaser reads artifacts.json (binaries, archives, packages, SBOMs with os/arch and recorded sha256) and metadata.json (the version) under root.' },
       sets: {
         type: 'array', minItems: 1, description: 'Named groups of artifacts.',
         items: closed('A named group of artifacts of one kind.', {
@@ -131,7 +132,7 @@ export const planSchema = {
           optional: bool('Allow the globs to match nothing.'),
         }, ['name', 'kind', 'include']),
       },
-    }, ['root', 'sets']),
+    }, ['root']),
     images: {
       type: 'array', description: 'Container images to sign and promote.',
       items: closed('A staged container image.', {

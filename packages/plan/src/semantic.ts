@@ -22,6 +22,9 @@ export function semanticProblems(ctx: SourceCtx, plan: Plan): Problem[] {
   };
   unique(targetNames, ['targets'], 'target');
   unique((plan.artifacts?.sets ?? []).map((s) => s.name), ['artifacts', 'sets'], 'artifact set');
+  if (plan.artifacts && !plan.artifacts.from && !plan.artifacts.sets?.length) {
+    out.push(problem(ctx, ['artifacts'], 'artifacts lists no sets: add sets (globs under root), or from: goreleaser to take the list GoReleaser wrote'));
+  }
   unique((plan.images ?? []).map((s) => s.name), ['images'], 'image');
 
   const imageNames = (plan.images ?? []).map((i) => i.name);

@@ -57,7 +57,10 @@ export interface ArtifactsSection {
   root: string;
   /** Files read in parallel (default 8). */
   concurrency?: number;
-  sets: ArtifactSet[];
+  /** Take the artifact list a build tool wrote: "goreleaser" reads the root's artifacts.json and metadata.json. */
+  from?: 'goreleaser';
+  /** Globbed sets (with `from`: files beyond what the tool listed). */
+  sets?: ArtifactSet[];
 }
 
 export interface ArtifactSet {

@@ -3,6 +3,8 @@
 // docker-registry uses it, and the private Sigstore stack (Fulcio,
 // rekor-tiles, timestamp-authority, TesseraCT) in tools/sigstore-stack.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import net from 'node:net';
 
 export interface Daemon {
@@ -20,6 +22,8 @@ export interface DaemonOptions {
   cwd?: string;
   /** Resolves true once the server answers. */
   ready: () => Promise<boolean>;
+  /** The port `ready` talks to: an answer counts only while this server holds the port (not another process that bound it first). */
+  port?: number;
   timeoutMs?: number;
 }
 
@@ -69,11 +73,39 @@ export async function startOnFreePorts(
     const ports: number[] = [];
     for (let i = 0; i < count; i++) ports.push(await freePort());
     try {
-      return { daemon: await startDaemon(await options(ports)), ports };
+      const opts = await options(ports);
+      return { daemon: await startDaemon({ port: count > 0 ? ports[0] : undefined, ...opts }), ports };
     } catch (e) {
       if (attempt >= attempts || !PORT_TAKEN.test((e as Error).message)) throw e;
     }
   }
+}
+
+/** Whether process `pid` holds a listening TCP socket on `port` (Linux /proc; elsewhere: assumed). */
+async function listensOn(pid: number | undefined, port: number): Promise<boolean> {
+  if (pid === undefined) return false;
+  let tables: string[];
+  try {
+    tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((f) => readFile(f, 'utf8').catch(() => '')));
+  } catch {
+    return true;
+  }
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const line of tables.join('\n').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // local_address is ADDR:PORT in hex; state 0A is LISTEN; field 9 is the socket inode.
+    if (f.length > 9 && f[1].endsWith(`:${hex}`) && f[3] === '0A') inodes.add(f[9]);
+  }
+  if (inodes.size === 0) return false;
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => undefined);
+  if (!fds) return existsSync('/proc/net/tcp') ? false : true;
+  for (const fd of fds) {
+    const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m && inodes.has(m[1])) return true;
+  }
+  return false;
 }
 
 function exitsWithin(gone: Promise<void>, ms: number): Promise<boolean> {
@@ -108,9 +140,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const daemon = { output: () => out.trim(), close };
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
   while (Date.now() < deadline && !exited) {
-    // Alive a moment after answering: the answer may come from another process
-    // that bound the port first, while this server is exiting on its bind error.
-    if ((await opts.ready().catch(() => false)) && !(await exitsWithin(gone, 250))) return daemon;
+    // The answer may come from another process that bound the port first while
+    // this server is exiting on its bind error: it counts when this one holds the port.
+    if ((await opts.ready().catch(() => false)) && (opts.port === undefined ? !(await exitsWithin(gone, 250)) : await listensOn(child.pid, opts.port))) return daemon;
     await new Promise((r) => setTimeout(r, 50));
   }
   await close();

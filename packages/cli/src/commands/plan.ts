@@ -25,7 +25,7 @@ async function validate(opts: GlobalOptions): Promise<number> {
       plan: rp.file,
       valid: true,
       release: { name: p.release.name, version: rp.vars.version },
-      artifactSets: p.artifacts?.sets.length ?? 0,
+      artifactSets: p.artifacts?.sets?.length ?? 0,
       files: files.length,
       images: p.images?.length ?? 0,
       targets: p.targets.map((t) => `${t.name} (${t.url})`),

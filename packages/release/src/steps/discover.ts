@@ -11,8 +11,9 @@ export const discoverStep: Step<ReleaseContext> = {
   async run(ctx) {
     const plan = ctx.rp.plan.artifacts!;
     // A runner holding only its part of the build (--root): a set may have no file there.
-    const section = ctx.artifactsRoot ? { ...plan, root: ctx.artifactsRoot, sets: plan.sets.map((s) => ({ ...s, optional: true })) } : plan;
+    const section = ctx.artifactsRoot ? { ...plan, root: ctx.artifactsRoot, sets: plan.sets?.map((s) => ({ ...s, optional: true })) } : plan;
     const found = await discover(section, ctx.rp.dir, {
+      vars: ctx.rp.vars,
       concurrency: section.concurrency,
       onProgress: (done, total) => ctx.reporter.progress('discover', done, total),
       select: (f) => ownedBy(ctx.shard, f.name),
