@@ -14,7 +14,7 @@ import { pushImage, pushIndex } from '@orel/oci/testing';
 import { registryMissing, startRegistry } from '@orel/registry';
 import { createKeyFileSigner, generateKeyPair } from '@orel/sign';
 import { errorLines, orel, workspace } from './helpers.js';
-import { tagDigest } from './images-checks.js';
+import { appImagePlan, tagDigest } from './images-checks.js';
 
 export const KYVERNO_INSTALL = 'go mod download github.com/kyverno/kyverno@v1.19.1 and go build ./cmd/cli/kubectl-kyverno in that module (its replace directives keep go install from building it); .ci/run does this';
 
@@ -44,11 +44,7 @@ describe('Kyverno admits the released image and refuses the others', { skip }, (
         y.replace('    password: ${env:COSIGN_PASSWORD}\n', ''),
         'verification:',
         '  key: cosign.pub',
-        'images:',
-        '  - name: app',
-        `    ref: ${reg.host}/staging/app:build-1`,
-        `    promoteTo: [${reg.host}/release/app]`,
-        '    tags: ["v{version}"]',
+        ...appImagePlan(reg.host),
         '',
       ].join('\n'),
     );

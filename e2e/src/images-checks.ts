@@ -64,3 +64,6 @@ export function checkLayers(layers: SigLayer[], digest: string, pubPem: string, 
     assert.match(out, /Verified OK/, `${digest} layer ${i}`);
   }
 }
+
+/** The plan lines of one image "app", staged at HOST/staging/app:build-1 and promoted to HOST/release/app as v{version}. */
+export const appImagePlan = (host: string): string[] => ['images:', '  - name: app', `    ref: ${host}/staging/app:build-1`, `    promoteTo: [${host}/release/app]`, '    tags: ["v{version}"]'];

@@ -19,7 +19,7 @@ import { signingConfig } from '@orel/sandbox';
 import { generateKeyPair } from '@orel/sign';
 import { parse } from 'yaml';
 import { errorLines, orel, workspace } from './helpers.js';
-import { tagDigest } from './images-checks.js';
+import { appImagePlan, tagDigest } from './images-checks.js';
 import { peer, runPeer, type Peer } from './peers.js';
 
 const cosign = peer('cosign');
@@ -54,11 +54,7 @@ async function releaseImage(t: TestContext, planFile: string): Promise<Released>
   const plan = ws.variant('images.yaml', (y) =>
     [
       y.replace('  sboms: true\n', "  sboms:\n    - file: hello-1.2.0.spdx.json\n      describes: ['hello-1.2.0-*.tar.gz']\n      images: [app]\n"),
-      'images:',
-      '  - name: app',
-      `    ref: ${reg.host}/staging/app:build-1`,
-      `    promoteTo: [${reg.host}/release/app]`,
-      '    tags: ["v{version}"]',
+      ...appImagePlan(reg.host),
       '',
     ].join('\n'),
   );
