@@ -28,15 +28,10 @@ export interface DaemonOptions {
 }
 
 /** A free TCP port on 127.0.0.1 (closed again: the caller's server binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  const reserved = await reservePort();
+  await reserved.release();
+  return reserved.port;
 }
 
 /** A port held by a listening socket until released, so no other process's free port or outgoing connection takes it meanwhile. */
@@ -81,15 +76,11 @@ export async function startOnFreePorts(
   }
 }
 
-/** Whether process `pid` holds a listening TCP socket on `port` (Linux /proc; elsewhere: assumed). */
+/** Whether process `pid` holds a listening TCP socket on `port` (Linux /proc; elsewhere the probe's answer has to do). */
 async function listensOn(pid: number | undefined, port: number): Promise<boolean> {
+  if (!existsSync('/proc/net/tcp')) return true;
   if (pid === undefined) return false;
-  let tables: string[];
-  try {
-    tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((f) => readFile(f, 'utf8').catch(() => '')));
-  } catch {
-    return true;
-  }
+  const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((f) => readFile(f, 'utf8').catch(() => '')));
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   const inodes = new Set<string>();
   for (const line of tables.join('\n').split('\n').slice(1)) {
@@ -98,11 +89,8 @@ async function listensOn(pid: number | undefined, port: number): Promise<boolean
     if (f.length > 9 && f[1].endsWith(`:${hex}`) && f[3] === '0A') inodes.add(f[9]);
   }
   if (inodes.size === 0) return false;
-  const fds = await readdir(`/proc/${pid}/fd`).catch(() => undefined);
-  if (!fds) return existsSync('/proc/net/tcp') ? false : true;
-  for (const fd of fds) {
-    const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-    const m = /^socket:\[(\d+)\]$/.exec(link);
+  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [])) {
+    const m = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''));
     if (m && inodes.has(m[1])) return true;
   }
   return false;
