@@ -24,27 +24,22 @@ export interface GoReleaserEntry {
   extra?: { Checksum?: string; Ext?: string; [k: string]: unknown };
 }
 
-/** GoReleaser artifact types orel releases, and as what. */
-const TAKEN: Record<string, { set: string; kind: ArtifactSet['kind'] }> = {
-  Archive: { set: 'goreleaser-archives', kind: 'archive' },
-  'Uploadable Binary': { set: 'goreleaser-binaries', kind: 'binary' },
-  Binary: { set: 'goreleaser-binaries', kind: 'binary' },
-  'Linux Package': { set: 'goreleaser-packages', kind: 'other' },
-  Source: { set: 'goreleaser-source', kind: 'archive' },
-  SBOM: { set: 'goreleaser-sboms', kind: 'sbom' },
-  'Uploadable File': { set: 'goreleaser-files', kind: 'other' },
+const set = (name: string, kind: ArtifactSet['kind']): ArtifactSet => ({ name, kind, include: [] });
+const BINARIES = set('goreleaser-binaries', 'binary');
+
+/** GoReleaser artifact types orel releases, and the set (kind) each joins. */
+const TAKEN: Record<string, ArtifactSet> = {
+  Archive: set('goreleaser-archives', 'archive'),
+  'Uploadable Binary': BINARIES,
+  Binary: BINARIES,
+  'Linux Package': set('goreleaser-packages', 'other'),
+  Source: set('goreleaser-source', 'archive'),
+  SBOM: set('goreleaser-sboms', 'sbom'),
+  'Uploadable File': set('goreleaser-files', 'other'),
 };
 
 /** Types left out on purpose (orel makes its own, or they are not files to publish). */
 const LEFT_OUT = new Set(['Checksum', 'Signature', 'Certificate', 'Metadata', 'Docker Image', 'Published Docker Image', 'Docker Manifest', 'Docker Image V2', 'Header', 'C Archive', 'C Shared', 'Wasm']);
-
-const sets = new Map<string, ArtifactSet>();
-const setFor = (name: string, kind: ArtifactSet['kind']): ArtifactSet => {
-  const key = `${name}:${kind}`;
-  let s = sets.get(key);
-  if (!s) sets.set(key, (s = { name, kind, include: [] }));
-  return s;
-};
 
 /** The file's release name: GoReleaser's, except plain binaries, which share one name across platforms. */
 function releaseName(e: GoReleaserEntry): string {
@@ -111,7 +106,7 @@ export async function goreleaserFiles(root: string, version: string | undefined)
     checkDestinationName(name, `${where} (${e.name})`);
     const checksum = /^sha256:([0-9a-f]{64})$/.exec(e.extra?.Checksum ?? '')?.[1];
     out.push({
-      set: setFor(taken.set, taken.kind),
+      set: taken,
       relPath,
       path,
       name,
