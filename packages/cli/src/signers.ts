@@ -1,10 +1,13 @@
 // Signers for the plan's signer: the real adapter (--nomock), or the
 // sandbox key / sandbox Sigstore (mock mode), with what verification trusts.
 import { OrelError, type Signer } from '@orel/core';
-import { resolveSecret, type ResolvedPlan, type SignerSpec } from '@orel/plan';
+import { isCertified, resolveSecret, type CertifiedSpec, type ResolvedPlan, type SignerSpec } from '@orel/plan';
 import type { Trust } from '@orel/release';
-import { checkPrivateKeyFile, createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair } from '@orel/sign';
+import { certifySigner, checkCertified, checkPrivateKeyFile, createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair, parseCertificates, type CertifySpec } from '@orel/sign';
+import { sandboxCa } from '@orel/sandbox';
+import { caTrustedRoot } from '@orel/verify';
 import type { Witness } from '@sigstore/sign';
+import { X509Certificate, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -28,25 +31,66 @@ async function keyTrust(signer: Signer, rp: ResolvedPlan): Promise<Trust> {
   return { publicKeyPem };
 }
 
+async function readPlanFile(rp: ResolvedPlan, file: string, field: string): Promise<{ pem: string; file: string }> {
+  try {
+    return { pem: await readFile(resolve(rp.dir, file), 'utf8'), file };
+  } catch (e) {
+    throw new OrelError('KEY_INVALID', `${rp.file}: ${field}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+}
+
+/** A CA-certified signer's certificate and chain files, read. */
+async function certifiedFiles(rp: ResolvedPlan, where: string, spec: Required<CertifiedSpec>): Promise<CertifySpec> {
+  return { certificate: await readPlanFile(rp, spec.certificate, `${where}.certificate`), chain: await readPlanFile(rp, spec.certificateChain, `${where}.certificateChain`) };
+}
+
+/**
+ * The CA certificates verification trusts: verification.ca, else the chain
+ * the signer presents. A chain not issued under verification.ca is refused
+ * here, before anything is signed: verification would reject every signature.
+ */
+async function trustedCa(chain: readonly string[], rp: ResolvedPlan): Promise<string[]> {
+  const ca = rp.plan.verification?.ca;
+  if (!ca) return [...chain];
+  const trusted = parseCertificates((await readPlanFile(rp, ca, 'verification.ca')).pem, ca);
+  const fingerprints = new Set(trusted.map((c) => c.fingerprint256));
+  if (!chain.some((pem) => fingerprints.has(new X509Certificate(pem).fingerprint256))) {
+    throw new OrelError('KEY_INVALID', `${rp.file}: the signer's certificate is not issued under verification.ca (${ca}); nothing was signed`, {
+      hint: `its chain ends with ${new X509Certificate(chain[chain.length - 1]).subject.split('\n').join(', ')}: sign with a certificate from the CA verifiers trust, or correct verification.ca`,
+    });
+  }
+  return trusted.map((c) => c.toString());
+}
+
+/** A key signer's setup: with certificate, it presents it and verification trusts the CA; else the public key. */
+async function keySetup(signer: Signer, spec: SignerSpec, rp: ResolvedPlan, where: string): Promise<SignerSetup> {
+  if (!isCertified(spec)) return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
+  const files = await certifiedFiles(rp, where, spec);
+  const certified = await certifySigner(signer, files);
+  const trusted = await trustedCa(certified.certificateChain!, rp);
+  const source = rp.plan.verification?.ca ? `the CA certificates of verification.ca (${rp.plan.verification.ca})` : `the CA chain ${spec.certificateChain}`;
+  return { signer: certified, witnesses: [], trust: { trustedRoot: caTrustedRoot(trusted), trustedRootSource: source }, note: `signs with ${certified.ref}` };
+}
+
 export async function realSigner(name: string, spec: SignerSpec, rp: ResolvedPlan, token: CliToken = {}): Promise<SignerSetup> {
   const where = `signers.${name}`;
   switch (spec.type) {
     case 'key': {
       const password = resolveSecret(rp, spec.password, `${where}.password`);
       const signer = await createKeyFileSigner({ key: spec.key, password }, { baseDir: rp.dir });
-      return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
+      return keySetup(signer, spec, rp, where);
     }
     case 'kms': {
       // endpoint + insecure: a private or loopback test endpoint (plaintext only for loopback).
       const signer = await createKmsSigner({ key: spec.key, endpoint: spec.endpoint, insecure: spec.insecure }, { concurrency: rp.plan.signing?.concurrency });
-      return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
+      return keySetup(signer, spec, rp, where);
     }
     case 'pkcs11': {
       const pin = resolveSecret(rp, spec.pin, `${where}.pin`);
       // A bare library name is left to the dynamic loader's search path.
       const module = spec.module.includes('/') ? resolve(rp.dir, spec.module) : spec.module;
       const signer = await createPkcs11Signer({ uri: spec.uri, module, pin }, { concurrency: rp.plan.signing?.concurrency });
-      return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
+      return keySetup(signer, spec, rp, where);
     }
     case 'keyless':
       return realKeylessSetup(name, spec, rp, undefined, token);
@@ -82,7 +126,21 @@ async function sandboxKeySigner(sandboxDir: string): Promise<Signer> {
   return createKeyFileSigner({ key }, { baseDir: dir });
 }
 
-export async function sandboxSigner(_name: string, spec: SignerSpec, rp: ResolvedPlan, sandboxDir: string): Promise<SignerSetup> {
+/**
+ * Mock mode for a CA-certified key: the real certificate and chain must be
+ * sound (the rehearsal fails where the real run would); the sandbox CA then
+ * certifies the sandbox key under the real certificate's names.
+ */
+async function sandboxCertified(signer: Signer, spec: Required<CertifiedSpec>, rp: ResolvedPlan, where: string, sandboxDir: string): Promise<SignerSetup> {
+  const { leaf, chain } = checkCertified(await certifiedFiles(rp, where, spec));
+  await trustedCa(chain.map((c) => c.toString()), rp);
+  const ca = await sandboxCa(sandboxDir);
+  const pem = await ca.certify(createPublicKey(await signer.publicKeyPem!()), { subject: leaf.subject, subjectAltName: leaf.subjectAltName });
+  const certified = await certifySigner(signer, { certificate: { pem, file: 'the sandbox certificate' }, chain: { pem: ca.rootPem, file: 'the sandbox CA' } });
+  return { signer: certified, witnesses: [], trust: { trustedRoot: caTrustedRoot([ca.rootPem]), trustedRootSource: 'the sandbox CA' } };
+}
+
+export async function sandboxSigner(name: string, spec: SignerSpec, rp: ResolvedPlan, sandboxDir: string): Promise<SignerSetup> {
   switch (spec.type) {
     case 'keyless':
       // The loopback Sigstore: token minted for the plan's verification identity.
@@ -93,6 +151,7 @@ export async function sandboxSigner(_name: string, spec: SignerSpec, rp: Resolve
       if (spec.type === 'key') await checkPrivateKeyFile(resolve(rp.dir, spec.key));
       // Key files, KMS keys and HSM keys all become the sandbox key.
       const signer = await sandboxKeySigner(sandboxDir);
+      if (isCertified(spec)) return sandboxCertified(signer, spec, rp, `signers.${name}`, sandboxDir);
       return { signer, witnesses: [], trust: { publicKeyPem: await signer.publicKeyPem!() } };
     }
   }

@@ -7,7 +7,8 @@ export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
 
 /** Public half of a signature's key, in @sigstore/sign's shape (PEM strings). */
 export type KeyMaterial =
-  | { $case: 'x509Certificate'; certificate: string }
+  /** chain: the issuing CAs' PEMs (intermediates, then the root) of a certificate from an existing PKI; keyless Fulcio certificates carry none. */
+  | { $case: 'x509Certificate'; certificate: string; chain?: string[] }
   | { $case: 'publicKey'; publicKey: string; hint?: string };
 
 export interface SignatureResult {
@@ -25,8 +26,10 @@ export interface Signer {
   signDigest(digest: Buffer, algorithm: HashAlgorithm): Promise<SignatureResult>;
   /** Signs small in-memory bytes (DSSE PAE, cosign simple-signing payloads). */
   sign(data: Buffer): Promise<SignatureResult>;
-  /** Keyless: the run's signing certificate (PEM), requested on first use; checked against the policy before anything is signed. */
+  /** Keyless, or a CA-certified key: the signing certificate (PEM; keyless: requested on first use), checked against the policy before anything is signed. */
   certificatePem?(): Promise<string>;
+  /** A CA-certified key: the issuing CAs' PEMs, intermediates first, root last (published as ca-chain.pem). */
+  readonly certificateChain?: readonly string[];
   /** PEM public key, for key-based signers (published as cosign.pub). Keyless signers omit it. */
   publicKeyPem?(): Promise<string>;
   close?(): Promise<void>;

@@ -9,3 +9,4 @@ export { BUILTIN_VARS } from './semantic.js';
 export { suggest, editDistance } from './suggest.js';
 export * from './limits.js';
 export { NAMING_PRESETS, NAMING_PRESET_NAMES, NAME_TEMPLATE_RE, outputName, outputSuffixes, type NamingPreset } from './signing-names.js';
+export { CA_CHAIN_FILE, CA_TRUSTED_ROOT_FILE } from './semantic-paths.js';

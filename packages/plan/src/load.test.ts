@@ -160,7 +160,7 @@ test('cross-reference checks report every problem with its position', async () =
   const expect: [RegExp, string][] = [
     [/variables\.version: variable "version" would shadow the built-in/, 'version: "9"'],
     [/artifacts\.sets\[1\]\.name: duplicate artifact set name "bin"/, 'name: bin, kind: archive'],
-    [/signing\.outputs\[1\]: "cert" needs a keyless signer, but "release-key" is a key signer/, 'outputs: [sig, cert]'],
+    [/signing\.outputs\[1\]: "cert" needs a certificate, but "release-key" is a key signer without one/, 'outputs: [sig, cert]'],
     [/targets\[1\]\.name: duplicate target name "out"/, 'url: file://out2'],
     [/markers\.targets\[0\]: unknown target "relase"; defined targets: out$/, 'targets: [relase]'],
     [/stages\.stage\.targets\[1\]: unknown target "nowhere"/, 'targets: [out, nowhere]'],
@@ -172,6 +172,22 @@ test('cross-reference checks report every problem with its position', async () =
     const line = Number(/semantic\.yaml:(\d+):\d+:/.exec(hit)![1]);
     assert.ok(text[line - 1].includes(lineText), `${hit} should point at the line with ${lineText}`);
   }
+});
+
+test('a CA-certified key signer: cert output allowed; certificate and chain together, an identity, no transparencyLog', async () => {
+  const certified = 'signers:\n  corp: { type: key, key: k.pem, certificate: c.pem, certificateChain: chain.pem }\nsigning: { signer: corp, what: artifacts, outputs: [bundle, sig, cert] }\n';
+  const ok = parsePlan(minimal(`${certified}verification: { identity: release@example.com }\n`), 'r.yaml');
+  assert.deepEqual(ok.plan.signing?.outputs, ['bundle', 'sig', 'cert']);
+  const e = await orelError('PLAN_INVALID', () => parsePlan(minimal(certified), 'r.yaml'));
+  assert.match(e.message, /signer "corp" has a certificate: it needs verification\.identity/);
+  const half = await orelError('PLAN_INVALID', () =>
+    parsePlan(minimal('signers:\n  corp: { type: kms, key: "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k", certificate: c.pem }\n'), 'r.yaml'),
+  );
+  assert.match(half.message, /r\.yaml:\d+:\d+: signers\.corp: signer "corp" has certificate but no certificateChain/);
+  const logged = await orelError('PLAN_INVALID', () =>
+    parsePlan(minimal(certified.replace('outputs: [bundle, sig, cert]', 'outputs: [bundle], transparencyLog: true') + 'verification: { identity: r@example.com }\n'), 'r.yaml'),
+  );
+  assert.match(logged.message, /signing\.transparencyLog: .*does not log CA-certified signatures/);
 });
 
 test('an unknown signer is reported with a suggestion', async () => {
@@ -221,7 +237,8 @@ test("the README's plan reference is a valid plan", async () => {
   const yaml = readme.slice(start + '```yaml'.length, readme.indexOf('```', start + 7));
   const rp = parsePlan(yaml, 'README.md', { env: {} });
   assert.deepEqual(rp.plan.targets.map((t) => t.url.split(':')[0]), ['gs', 'gs', 'github']);
-  assert.deepEqual(Object.values(rp.plan.signers ?? {}).map((s) => s.type), ['keyless', 'key', 'kms', 'pkcs11']);
+  assert.deepEqual(Object.values(rp.plan.signers ?? {}).map((s) => s.type), ['keyless', 'key', 'kms', 'pkcs11', 'key']);
+  assert.equal(rp.plan.signers?.corp?.type === 'key' && rp.plan.signers.corp.certificateChain, 'pki/chain.pem');
 });
 
 test('a marker on a file a preset layout places (dl.k8s.io) is refused at plan time', async () => {

@@ -42,6 +42,11 @@ const secret = (description: string) =>
 const signer = (type: string, description: string, properties: Record<string, unknown>, required: string[]) =>
   closed(description, { type: { const: type, description: `Signer type: ${type}.` }, ...properties }, ['type', ...required]);
 
+const certified = {
+  certificate: str('PEM certificate a corporate CA issued for this signer\'s key (its SAN is the identity users check); relative to the plan. Outputs then carry it, as keyless ones carry Fulcio\'s.', { minLength: 1 }),
+  certificateChain: str('PEM file of the issuing CAs, intermediates first and the root last (cosign\'s --certificate-chain); relative to the plan.', { minLength: 1 }),
+};
+
 const signerSchema = {
   type: 'object',
   description: 'A signer; "type" picks the kind: key, kms, pkcs11 or keyless.',
@@ -50,6 +55,7 @@ const signerSchema = {
     signer('key', 'Key-file signer (PEM PKCS#8 EC P-256 or a cosign encrypted key).', {
       key: str('Private key file, relative to the plan.', { minLength: 1 }),
       password: secret('Password of an encrypted key.'),
+      ...certified,
     }, ['key']),
     signer('kms', 'Google Cloud KMS asymmetric signing key.', {
       key: str('gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K[/cryptoKeyVersions/V]', {
@@ -58,6 +64,7 @@ const signerSchema = {
       }),
       endpoint: str('host:port of a private or test KMS endpoint.'),
       insecure: bool('Plaintext gRPC; honoured only for loopback endpoints.'),
+      ...certified,
     }, ['key']),
     signer('pkcs11', 'PKCS#11 token (HSM, SoftHSM).', {
       uri: str('RFC 7512 URI, e.g. pkcs11:token=release;object=signing-key', {
@@ -65,6 +72,7 @@ const signerSchema = {
       }),
       module: str('Path of the PKCS#11 module (.so).', { minLength: 1 }),
       pin: secret('User PIN.'),
+      ...certified,
     }, ['uri', 'module']),
     signer('keyless', 'Keyless Sigstore signing (Fulcio certificate, Rekor entry).', {
       signingConfig: str('Where the service URLs come from: "public-good" (Sigstore\'s TUF repository; default), "sandbox" (mock mode), a signing_config.v0.2.json file, or "tuf" (the TUF mirror of verification.tuf). fulcio/rekor/tsa below win over it.', { minLength: 1 }),
@@ -170,7 +178,7 @@ export const planSchema = {
       signer: str('Name of the signer under "signers".', { minLength: 1 }),
       what: { type: 'string', enum: ['artifacts', 'checksums'], description: 'Sign every artifact, or only the aggregate checksum files.' },
       outputs: {
-        ...strList('bundle: <file>.sigstore.json; sig: <file>.sig (base64 DER); cert: <file>.cert (keyless only).', {
+        ...strList('bundle: <file>.sigstore.json; sig: <file>.sig (base64 DER); cert: <file>.cert (keyless, or a signer with a certificate).', {
           type: 'string', enum: [...SIGN_OUTPUTS],
         }),
         minItems: 1, uniqueItems: true,
@@ -227,6 +235,7 @@ export const planSchema = {
         mirror: str('The repository URL.', { pattern: '^https?://', 'x-expected': 'an http(s) URL' }),
         root: str('Its root.json, relative to the plan (trusted on first use).', { minLength: 1 }),
       }, ['mirror', 'root']),
+      ca: str('Certificate-signed releases (a signer with certificate): PEM file of the CA certificates verifiers trust, relative to the plan (default: the signer\'s certificateChain).', { minLength: 1 }),
       requireTlog: bool('Require a transparency-log entry even for key-signed bundles.'),
       provenance: closed('What the release\'s SLSA provenance must say (checked by verify, not a warning).', {
         builderId: str('runDetails.builder.id must equal this (e.g. https://github.com/example/hello/.github/workflows/release.yml@refs/tags/v1.2.0).'),

@@ -6,7 +6,7 @@ import { layoutFor } from './layout.js';
 import { problem, type Problem, type SourceCtx } from './problems.js';
 import { stageSteps } from './steps.js';
 import { BUILTIN_VARS } from './semantic.js';
-import type { Plan } from './types.js';
+import { isCertified, type Plan } from './types.js';
 import { parseVersion } from './version.js';
 
 /** Placeholders a layout may use besides the release and plan variables. */
@@ -14,12 +14,18 @@ export const ARTIFACT_PLACEHOLDERS = ['name', 'os', 'arch', 'kind', 'set'] as co
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
 
+/** What a release signed with a CA-certified key publishes for verifiers: the CA chain (cosign's --certificate-chain, openssl verify) and a Sigstore trusted root holding it (--trusted-root). */
+export const CA_CHAIN_FILE = 'ca-chain.pem';
+export const CA_TRUSTED_ROOT_FILE = 'trusted_root.json';
+const CA_FILES = [CA_CHAIN_FILE, CA_TRUSTED_ROOT_FILE];
+
 /** Files orel itself writes beside the artifacts (checksum files, notes, key, manifest), with their kinds. */
 function generatedFiles(plan: Plan): { name: string; kind: ArtifactKind }[] {
   return [
     ...(plan.checksums?.files ?? []).map((f) => ({ name: f.name, kind: 'checksum' as const })),
     { name: 'VERIFY.md', kind: 'notes' },
     { name: 'cosign.pub', kind: 'public-key' },
+    ...(isCertified(plan.signers?.[plan.signing?.signer ?? '']) ? CA_FILES.map((name) => ({ name, kind: 'public-key' as const })) : []),
     { name: 'orel-stage-manifest.json', kind: 'manifest' },
   ];
 }

@@ -3,7 +3,7 @@
 import { problem, type Problem, type SourceCtx } from './problems.js';
 import { outputSuffixes } from './signing-names.js';
 import { didYouMean } from './suggest.js';
-import type { Plan } from './types.js';
+import { isCertified, type Plan } from './types.js';
 
 export const BUILTIN_VARS = ['version', 'name', 'major', 'minor', 'patch', 'prerelease', 'buildId'] as const;
 
@@ -48,6 +48,11 @@ export function semanticProblems(ctx: SourceCtx, plan: Plan): Problem[] {
   }
   plan.markers?.targets?.forEach((t, i) => knownTarget(t, ['markers', 'targets', i]));
 
+  for (const [name, spec] of Object.entries(signers)) {
+    if (spec.type === 'keyless') continue;
+    const missing = spec.certificate && !spec.certificateChain ? 'certificateChain' : !spec.certificate && spec.certificateChain ? 'certificate' : undefined;
+    if (missing) out.push(problem(ctx, ['signers', name], `signer "${name}" has ${missing === 'certificate' ? 'certificateChain' : 'certificate'} but no ${missing}: a CA-certified key needs both (its certificate, and the CAs that issued it)`));
+  }
   if (plan.signing) {
     const name = plan.signing.signer;
     const spec = signers[name];
@@ -56,7 +61,16 @@ export function semanticProblems(ctx: SourceCtx, plan: Plan): Problem[] {
       out.push(problem(ctx, ['signing', 'signer'], `unknown signer "${name}"${didYouMean(name, names)}; ${names.length ? `defined signers: ${names.join(', ')}` : 'define it under "signers:"'}`));
     } else if (spec.type !== 'keyless') {
       const i = plan.signing.outputs.indexOf('cert');
-      if (i >= 0) out.push(problem(ctx, ['signing', 'outputs', i], `"cert" needs a keyless signer, but "${name}" is a ${spec.type} signer (a key has no certificate; use sig or bundle)`));
+      if (i >= 0 && !isCertified(spec)) {
+        out.push(problem(ctx, ['signing', 'outputs', i], `"cert" needs a certificate, but "${name}" is a ${spec.type} signer without one (use sig or bundle, or give it certificate and certificateChain from your CA)`));
+      }
+      const v = plan.verification ?? {};
+      if (isCertified(spec) && plan.signing.transparencyLog) {
+        out.push(problem(ctx, ['signing', 'transparencyLog'], `signer "${name}" has a certificate from your CA: orel does not log CA-certified signatures in Rekor yet; drop transparencyLog (verifiers check the chain at verification time)`));
+      }
+      if (isCertified(spec) && !v.identity && !v.identityRegexp) {
+        out.push(problem(ctx, plan.verification ? ['verification'] : ['signing', 'signer'], `signer "${name}" has a certificate: it needs verification.identity (or identityRegexp), the certificate's SAN users must check, e.g. release@example.com`));
+      }
     } else {
       // Keyless signatures prove who signed only against an identity policy.
       const v = plan.verification ?? {};

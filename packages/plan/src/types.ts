@@ -109,7 +109,15 @@ export interface ChecksumsSection {
 
 export type SignerSpec = KeySignerSpec | KmsSignerSpec | Pkcs11SignerSpec | KeylessSignerSpec;
 
-export interface KeySignerSpec {
+/** A key signer whose key a corporate CA certified: outputs carry the certificate and its chain. */
+export interface CertifiedSpec {
+  /** PEM certificate issued for the signer's key; relative to the plan. */
+  certificate?: string;
+  /** PEM issuing CAs, intermediates first, root last (cosign's --certificate-chain); relative to the plan. */
+  certificateChain?: string;
+}
+
+export interface KeySignerSpec extends CertifiedSpec {
   type: 'key';
   /** PEM PKCS#8 EC P-256 private key, or a cosign encrypted key; relative to the plan. */
   key: string;
@@ -117,7 +125,7 @@ export interface KeySignerSpec {
   password?: string;
 }
 
-export interface KmsSignerSpec {
+export interface KmsSignerSpec extends CertifiedSpec {
   type: 'kms';
   /** gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K[/cryptoKeyVersions/V] */
   key: string;
@@ -127,7 +135,7 @@ export interface KmsSignerSpec {
   insecure?: boolean;
 }
 
-export interface Pkcs11SignerSpec {
+export interface Pkcs11SignerSpec extends CertifiedSpec {
   type: 'pkcs11';
   /** RFC 7512 URI: pkcs11:token=...;object=... */
   uri: string;
@@ -250,6 +258,8 @@ export interface VerificationPolicy {
   trustedRoot?: string;
   /** A private Sigstore's TUF repository: mirror URL and its root.json (relative to the plan). */
   tuf?: { mirror: string; root: string };
+  /** Certificate-signed releases: PEM file of the CA certificates verifiers trust (default: the signer's certificateChain). */
+  ca?: string;
   /** Require a transparency-log entry even for key-signed bundles. */
   requireTlog?: boolean;
   /** What the release's SLSA provenance must say. */
@@ -270,3 +280,7 @@ export interface ResolvedPlan {
   /** Whether the build id came from the plan or --build-id (else a run resumes the build it started). */
   buildIdPinned?: boolean;
 }
+
+/** Whether a signer presents a certificate from an existing PKI (a key signer with certificate). */
+export const isCertified = (spec: SignerSpec | undefined): spec is Exclude<SignerSpec, KeylessSignerSpec> & Required<CertifiedSpec> =>
+  !!spec && spec.type !== 'keyless' && !!spec.certificate && !!spec.certificateChain;

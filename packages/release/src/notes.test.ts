@@ -185,3 +185,33 @@ describe('VERIFY.md under a naming convention', () => {
     checkCosignFlags(md);
   });
 });
+
+describe('VERIFY.md for a CA-certified key', () => {
+  const ca: VerifyNotesInput = {
+    ...keyless,
+    files: files(['SHA256SUMS', 'ca-chain.pem', 'trusted_root.json', 'tool-linux-amd64.tar.gz', 'tool-linux-amd64.tar.gz.sig', 'tool-linux-amd64.tar.gz.cert']),
+    signing: { mode: 'ca', outputs: ['sig', 'cert'], what: 'artifacts' },
+    identity: 'release@example.com',
+    issuer: undefined,
+    ca: { chain: 'ca-chain.pem', trustedRoot: 'trusted_root.json', root: 'O=Example Corp, CN=Example Corp Root CA', fingerprint: 'AB:CD' },
+  };
+
+  it('trusts the published CA files, checks the identity alone in orel, and gives cosign the chain and its opt-outs', () => {
+    const md = renderVerifyNotes(ca);
+    const cmds = extractCommands(md);
+    const f = 'tool-linux-amd64.tar.gz';
+    assert.ok(cmds.includes(`orel verify-blob ${f} --signature ${f}.sig --certificate ${f}.cert --certificate-identity release@example.com --trusted-root trusted_root.json`), cmds.join('\n'));
+    assert.ok(
+      cmds.includes(`cosign verify-blob ${f} --signature ${f}.sig --certificate ${f}.cert --certificate-chain ca-chain.pem --certificate-identity release@example.com --certificate-oidc-issuer-regexp '^(?:.*)$' --insecure-ignore-tlog --insecure-ignore-sct`),
+      cmds.join('\n'),
+    );
+    assert.ok(cmds.some((c) => c.startsWith('curl') && c.endsWith('/ca-chain.pem')) && cmds.some((c) => c.endsWith('/trusted_root.json')), 'the CA files are downloaded');
+    assert.match(md, /Certificate authority: `O=Example Corp, CN=Example Corp Root CA`, SHA-256 fingerprint `AB:CD`/);
+    assert.doesNotMatch(md, /OIDC issuer/);
+    checkCosignFlags(md);
+    // With bundles, cosign reads the trusted root (its detached form takes none).
+    const bundled = extractCommands(renderVerifyNotes({ ...ca, signing: { ...ca.signing!, outputs: ['bundle', 'sig', 'cert'] } }));
+    assert.ok(bundled.includes(`cosign verify-blob ${f} --bundle ${f}.sigstore.json --certificate-identity release@example.com --certificate-oidc-issuer-regexp '^(?:.*)$' --trusted-root trusted_root.json --insecure-ignore-tlog --insecure-ignore-sct`), bundled.join('\n'));
+    assert.ok(!bundled.some((c) => c.includes('--certificate-chain')));
+  });
+});

@@ -25,11 +25,13 @@ export interface VerifyNotesInput {
   /** Where files download from (e.g. https://github.com/o/r/releases/download/v1.2.0). */
   downloadBase?: string;
   /** suffixes: what each output adds to the file's name (default: the Kubernetes layout). */
-  signing?: { mode: 'key' | 'keyless'; outputs: readonly NotesSignOutput[]; what: 'artifacts' | 'checksums'; suffixes?: Record<NotesSignOutput, string> };
+  signing?: { mode: 'key' | 'keyless' | 'ca'; outputs: readonly NotesSignOutput[]; what: 'artifacts' | 'checksums'; suffixes?: Record<NotesSignOutput, string> };
   identity?: string;
   issuer?: string;
   identityRegexp?: string;
   issuerRegexp?: string;
+  /** Signed with a CA-certified key (mode "ca"): the published chain and trusted root, and the root users compare with their organisation's. */
+  ca?: { chain: string; trustedRoot: string; root: string; fingerprint: string };
   /** Key-signed: the public key's asset name. */
   publicKeyName?: string;
   /** Aggregate checksum file. */
@@ -51,7 +53,8 @@ export interface VerifyNotesInput {
 const DERIVED = /(\.sha256|\.sha512|\.pub)$|^(VERIFY\.md|SHA256SUMS|SHA512SUMS|checksums\.txt)$/;
 const suffixesOf = (i: VerifyNotesInput): Record<NotesSignOutput, string> => i.signing?.suffixes ?? NAMING_PRESETS.kubernetes;
 /** A file orel made from others (a signature, a checksum, the notes): never the example users download. */
-const derived = (i: VerifyNotesInput, name: string): boolean => DERIVED.test(name) || Object.values(suffixesOf(i)).some((x) => name.endsWith(x));
+const derived = (i: VerifyNotesInput, name: string): boolean =>
+  DERIVED.test(name) || name === i.ca?.chain || name === i.ca?.trustedRoot || Object.values(suffixesOf(i)).some((x) => name.endsWith(x));
 
 /** POSIX shell quoting: bare when safe, else single quotes. */
 export function shq(s: string): string {
@@ -64,21 +67,33 @@ export function shq(s: string): string {
  */
 export const anchored = (pattern: string): string => `^(?:${pattern})$`;
 
-function policyFlags(i: VerifyNotesInput): string[] {
+/**
+ * Who signed. A CA's certificate names no OIDC issuer: orel then checks the
+ * identity alone, while cosign insists on an issuer flag, so it gets one
+ * that any issuer (none included) matches.
+ */
+function policyFlags(i: VerifyNotesInput, tool: 'orel' | 'cosign'): string[] {
   if (i.signing?.mode === 'key') return ['--key', i.publicKeyName ?? 'cosign.pub'];
   const id = i.identity !== undefined ? ['--certificate-identity', i.identity] : ['--certificate-identity-regexp', anchored(i.identityRegexp ?? '')];
+  if (i.signing?.mode === 'ca' && i.issuer === undefined && i.issuerRegexp === undefined) return tool === 'orel' ? id : [...id, '--certificate-oidc-issuer-regexp', anchored('.*')];
   const iss = i.issuer !== undefined ? ['--certificate-oidc-issuer', i.issuer] : ['--certificate-oidc-issuer-regexp', anchored(i.issuerRegexp ?? '')];
   return [...id, ...iss];
 }
 
 const cmd = (...parts: string[]) => parts.map(shq).join(' ');
 
-/** The flags every signature command of a release shares: who signed, the trusted root, and (key-signed, unlogged) cosign's opt-out of the log. */
-function signerFlags(i: VerifyNotesInput): { policy: string[]; root: string[]; noTlog: string[] } {
+/**
+ * The flags every signature command of a release shares, per tool: who
+ * signed, the trusted root, and cosign's opt-outs where there is nothing to
+ * check (an unlogged key signature; a CA's certificate: no log, no SCT).
+ */
+function signerFlags(i: VerifyNotesInput, tool: 'orel' | 'cosign'): { policy: string[]; root: string[]; noTlog: string[] } {
+  const mode = i.signing?.mode;
+  const root = mode === 'ca' ? i.ca!.trustedRoot : i.trustedRoot;
   return {
-    policy: policyFlags(i),
-    root: i.trustedRoot ? ['--trusted-root', i.trustedRoot] : [],
-    noTlog: i.signing?.mode === 'key' && !i.tlog ? ['--insecure-ignore-tlog'] : [],
+    policy: policyFlags(i, tool),
+    root: root ? ['--trusted-root', root] : [],
+    noTlog: tool === 'orel' ? [] : mode === 'ca' ? ['--insecure-ignore-tlog', '--insecure-ignore-sct'] : mode === 'key' && !i.tlog ? ['--insecure-ignore-tlog'] : [],
   };
 }
 
@@ -97,18 +112,21 @@ export function verifyCommands(i: VerifyNotesInput, file: string): { orel: strin
   const out = { orel: [] as string[], cosign: [] as string[] };
   const s = i.signing;
   if (!s) return out;
-  const { policy, root, noTlog } = signerFlags(i);
+  const o = signerFlags(i, 'orel');
+  const c = signerFlags(i, 'cosign');
   const x = suffixesOf(i);
   if (s.outputs.includes('bundle')) {
-    out.orel.push(cmd('orel', 'verify-blob', signed, '--bundle', signed + x.bundle, ...policy, ...root));
-    out.cosign.push(cmd('cosign', 'verify-blob', signed, '--bundle', signed + x.bundle, ...policy, ...root, ...noTlog));
+    out.orel.push(cmd('orel', 'verify-blob', signed, '--bundle', signed + x.bundle, ...o.policy, ...o.root));
+    out.cosign.push(cmd('cosign', 'verify-blob', signed, '--bundle', signed + x.bundle, ...c.policy, ...c.root, ...c.noTlog));
   }
-  const pairProvable = s.mode === 'key' || !i.rekorV2;
+  const pairProvable = s.mode !== 'keyless' || !i.rekorV2;
   if (s.outputs.includes('sig') && (s.mode === 'key' || s.outputs.includes('cert')) && pairProvable) {
-    const material = s.mode === 'key' ? policy : ['--certificate', signed + x.cert, ...policy];
-    out.orel.push(cmd('orel', 'verify-blob', signed, '--signature', signed + x.sig, ...material, ...root));
-    const legacyOk = !s.outputs.includes('bundle') && (s.mode === 'key' || root.length === 0);
-    if (legacyOk) out.cosign.push(cmd('cosign', 'verify-blob', signed, '--signature', signed + x.sig, ...material, ...noTlog));
+    const cert = s.mode === 'key' ? [] : ['--certificate', signed + x.cert];
+    out.orel.push(cmd('orel', 'verify-blob', signed, '--signature', signed + x.sig, ...cert, ...o.policy, ...o.root));
+    // cosign reads a detached pair only without --trusted-root: a CA's chain then comes as --certificate-chain.
+    const chain = s.mode === 'ca' ? ['--certificate-chain', i.ca!.chain] : [];
+    const legacyOk = !s.outputs.includes('bundle') && (s.mode !== 'keyless' || c.root.length === 0);
+    if (legacyOk) out.cosign.push(cmd('cosign', 'verify-blob', signed, '--signature', signed + x.sig, ...cert, ...chain, ...c.policy, ...c.noTlog));
   }
   return out;
 }
@@ -116,10 +134,11 @@ export function verifyCommands(i: VerifyNotesInput, file: string): { orel: strin
 /** The commands that check a file is a subject of a signed attestation of a predicate type (cosign's --type name). */
 export function attestationCommands(i: VerifyNotesInput, bundle: string | undefined, type: string, file: string): { orel: string[]; cosign: string[] } {
   if (!i.signing || !bundle) return { orel: [], cosign: [] };
-  const { policy, root, noTlog } = signerFlags(i);
+  const o = signerFlags(i, 'orel');
+  const c = signerFlags(i, 'cosign');
   return {
-    orel: [cmd('orel', 'verify-blob', operand(file), '--bundle', bundle, '--type', type, ...policy, ...root)],
-    cosign: [cmd('cosign', 'verify-blob-attestation', '--bundle', bundle, '--type', type, ...policy, ...root, ...noTlog, operand(file))],
+    orel: [cmd('orel', 'verify-blob', operand(file), '--bundle', bundle, '--type', type, ...o.policy, ...o.root)],
+    cosign: [cmd('cosign', 'verify-blob-attestation', '--bundle', bundle, '--type', type, ...c.policy, ...c.root, ...c.noTlog, operand(file))],
   };
 }
 
@@ -144,6 +163,7 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
       ...sidecars.map((x) => signed + x),
       ...(hasSums && signed === example ? [sums] : []),
       ...(s?.mode === 'key' ? [i.publicKeyName ?? 'cosign.pub'] : []),
+      ...(s?.mode === 'ca' ? [i.ca!.chain, i.ca!.trustedRoot] : []),
       ...(s && i.provenance ? [i.provenance] : []),
       ...(s ? (i.sboms ?? []).flatMap((x) => [x.file, x.attestation]) : []),
     ]),
@@ -163,9 +183,15 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
       L.push(`- Public key: \`${i.publicKeyName ?? 'cosign.pub'}\` (published with this release; compare it with the key the project publishes elsewhere)`);
     } else {
       L.push(i.identity !== undefined ? `- Certificate identity: \`${i.identity}\`` : `- Certificate identity matching (whole value): \`${i.identityRegexp}\``);
-      L.push(i.issuer !== undefined ? `- OIDC issuer: \`${i.issuer}\`` : `- OIDC issuer matching (whole value): \`${i.issuerRegexp}\``);
+      if (s.mode === 'keyless' || i.issuer !== undefined || i.issuerRegexp !== undefined) {
+        L.push(i.issuer !== undefined ? `- OIDC issuer: \`${i.issuer}\`` : `- OIDC issuer matching (whole value): \`${i.issuerRegexp}\``);
+      }
     }
-    if (i.trustedRoot) L.push(`- Sigstore trusted root: \`${i.trustedRoot}\``);
+    if (s.mode === 'ca') {
+      const ca = i.ca!;
+      L.push(`- Certificate authority: \`${ca.root}\`, SHA-256 fingerprint \`${ca.fingerprint}\`; \`${ca.chain}\` (its chain) and \`${ca.trustedRoot}\` (the same as a Sigstore trusted root) are published with this release: compare the root with the one your organisation distributes`);
+      L.push('- The certificate is long-lived and in no transparency log: it is checked at the time you verify, hence cosign\'s `--insecure-ignore-tlog --insecure-ignore-sct`');
+    } else if (i.trustedRoot) L.push(`- Sigstore trusted root: \`${i.trustedRoot}\``);
     if (s.what === 'checksums') L.push(`- Only \`${sums}\` is signed; each file is verified through its checksum.`);
     if (i.rekorV2 && s.mode === 'keyless' && s.outputs.includes('sig')) {
       const x = suffixesOf(i);

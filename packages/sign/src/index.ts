@@ -4,6 +4,7 @@ export * from './keys.js';
 export * from './keys-cosign.js';
 export * from './keys-ecdsa.js';
 export * from './key-file.js';
+export * from './certified.js';
 export * from './outputs.js';
 export * from './outputs-bundle.js';
 export * from './outputs-files.js';

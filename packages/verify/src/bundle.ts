@@ -20,14 +20,14 @@ import {
 import { OrelError } from '@orel/core';
 import type { VerificationPolicy } from '@orel/plan';
 import { verifyDigestSignature, type DigestAlgorithm } from './signature.js';
-import { keyTrustMaterial, parseTrustedRoot, rootTrustMaterial } from './trust.js';
+import { isCaOnlyRoot, keyTrustMaterial, parseTrustedRoot, rootTrustMaterial } from './trust.js';
 import { withPaeDigest } from './dsse-rekor2.js';
-import { withSignature } from './signed-entity.js';
+import { observedAt, withSignature } from './signed-entity.js';
 
 export type { CertificateIdentity };
 
-/** Keyless extension point: throws OrelError('POLICY') when the certificate identity does not satisfy the policy. */
-export type IdentityCheck = (identity: CertificateIdentity, ctx: { name: string; policy?: VerificationPolicy }) => void;
+/** Keyless (ca: a certificate from a corporate CA, which names no OIDC issuer) extension point: throws OrelError('POLICY') when the certificate identity does not satisfy the policy. */
+export type IdentityCheck = (identity: CertificateIdentity, ctx: { name: string; policy?: VerificationPolicy; ca?: boolean }) => void;
 
 export interface VerifyBundleOptions {
   /** Artifact name, for messages. */
@@ -96,8 +96,15 @@ export async function verifyBundle(opts: VerifyBundleOptions): Promise<BundleVer
       });
     }
     trust = rootTrustMaterial(root);
-    const tlogThreshold = opts.timestampSuffices && !policy?.requireTlog ? 0 : 1;
-    thresholds = { tlogThreshold, ctlogThreshold: 1, timestampThreshold: 1 };
+    if (isCaOnlyRoot(opts.trustedRoot)) {
+      // A corporate CA's root has no log to check entries against: the chain is checked now.
+      if (policy?.requireTlog) throw fail(name, 'a transparency-log entry is required, but the trusted root is a CA chain with no log to check it against');
+      entity = { ...entity, tlogEntries: [], timestamps: [observedAt(new Date())] };
+      thresholds = { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 1 };
+    } else {
+      const tlogThreshold = opts.timestampSuffices && !policy?.requireTlog ? 0 : 1;
+      thresholds = { tlogThreshold, ctlogThreshold: 1, timestampThreshold: 1 };
+    }
   }
 
   let signer;
@@ -108,7 +115,7 @@ export async function verifyBundle(opts: VerifyBundleOptions): Promise<BundleVer
     if (e instanceof VerificationError) throw new OrelError('VERIFY_FAILED', `${name}: ${e.message} (${e.code})`, { cause: e });
     throw fail(name, `bundle verification failed: ${(e as Error).message ?? e}`);
   }
-  if (keyContent.$case !== 'publicKey') opts.checkIdentity!(signer.identity ?? {}, { name, policy });
+  if (keyContent.$case !== 'publicKey') opts.checkIdentity!(signer.identity ?? {}, { name, policy, ca: isCaOnlyRoot(opts.trustedRoot) });
   return {
     signer: keyContent.$case === 'publicKey' ? 'key' : 'certificate',
     identity: signer.identity,

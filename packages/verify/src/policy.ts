@@ -17,9 +17,9 @@ export function anchoredRegExp(pattern: string, what: string): RegExp {
 }
 
 /** Refuses a keyless check without both an identity and an issuer constraint (cosign requires both too). */
-export function assertIdentityPolicy(policy: VerificationPolicy | undefined, subject = 'keyless verification'): asserts policy is VerificationPolicy {
+export function assertIdentityPolicy(policy: VerificationPolicy | undefined, subject = 'keyless verification', opts: IdentityCheckOptions = {}): asserts policy is VerificationPolicy {
   const hasIdentity = !!(policy?.identity || policy?.identityRegexp);
-  const hasIssuer = !!(policy?.issuer || policy?.issuerRegexp);
+  const hasIssuer = opts.issuerOptional || !!(policy?.issuer || policy?.issuerRegexp);
   if (!hasIdentity || !hasIssuer) {
     throw new OrelError('POLICY', `${subject} needs an identity policy: ${!hasIdentity ? 'no certificate identity' : 'no OIDC issuer'} was given`, {
       hint: 'pass --certificate-identity (or --certificate-identity-regexp) and --certificate-oidc-issuer (or -regexp); in a plan: verification.identity and verification.issuer',
@@ -87,8 +87,13 @@ export function identityProblems(identity: CertificateIdentity, policy: Verifica
 }
 
 /** The IdentityCheck verifyBundle calls for keyless bundles: POLICY naming the artifact and every mismatch. */
-export function identityCheck(policy: VerificationPolicy | undefined): IdentityCheck {
-  assertIdentityPolicy(policy);
+export interface IdentityCheckOptions {
+  /** A corporate CA's certificate names no OIDC issuer: the identity (SAN) alone is required; an issuer given is still checked. */
+  issuerOptional?: boolean;
+}
+
+export function identityCheck(policy: VerificationPolicy | undefined, opts: IdentityCheckOptions = {}): IdentityCheck {
+  assertIdentityPolicy(policy, opts.issuerOptional ? 'verification of a CA-issued certificate' : undefined, opts);
   // Compile now so a bad pattern fails before any artifact is read.
   if (policy.identityRegexp) anchoredRegExp(policy.identityRegexp, 'identity regexp');
   if (policy.issuerRegexp) anchoredRegExp(policy.issuerRegexp, 'issuer regexp');

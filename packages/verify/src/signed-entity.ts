@@ -20,3 +20,16 @@ export function withSignature(
     },
   };
 }
+
+/**
+ * A stand-in for the signing time, for @sigstore/verify's certificate check
+ * when no log or TSA vouches for one: the chain is then checked at `at`
+ * (a CA-certified key: now, as cosign does without a log; an unlogged
+ * keyless pair: the certificate's issuance). Thresholds must not count it as a log entry.
+ */
+export function observedAt(at: Date): SignedEntity['timestamps'][number] {
+  return {
+    $case: 'transparency-log',
+    tlogEntry: { integratedTime: String(Math.floor(at.getTime() / 1000)), inclusionPromise: { signedEntryTimestamp: Buffer.alloc(0) }, logId: { keyId: Buffer.alloc(0) } } as never,
+  };
+}

@@ -1,6 +1,6 @@
 // Trust material for @sigstore/verify: a trusted root (keyless, tlog and TSA
 // checks) and/or a public key (key-signed bundles).
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 import { OrelError } from '@orel/core';
@@ -65,4 +65,51 @@ const keyMaterialCache = new WeakMap<object, Map<string, TrustMaterial>>();
 /** Trust material for keyless bundles: Fulcio CAs, CT logs, Rekor logs and TSAs from the root. */
 export function rootTrustMaterial(root: TrustedRoot): TrustMaterial {
   return toTrustMaterial(root);
+}
+
+/**
+ * A trusted root that holds certificate authorities and no logs: a corporate
+ * PKI's (see caTrustedRoot). Certificates under it are checked at the time
+ * of verification, with no SCT or log entry to require, as cosign does with
+ * --insecure-ignore-tlog --insecure-ignore-sct.
+ */
+export function isCaOnlyRoot(json: unknown): boolean {
+  const r = json as { certificateAuthorities?: unknown[]; tlogs?: unknown[]; ctlogs?: unknown[]; timestampAuthorities?: unknown[] } | undefined;
+  const none = (x?: unknown[]) => !Array.isArray(x) || x.length === 0;
+  return !!r && Array.isArray(r.certificateAuthorities) && r.certificateAuthorities.length > 0 && none(r.tlogs) && none(r.ctlogs) && none(r.timestampAuthorities);
+}
+
+const rdn = (subject: string, key: string): string | undefined => subject.split('\n').find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1);
+
+/**
+ * The Sigstore trusted_root.json of a CA chain (PEMs: intermediates first,
+ * root last): what `cosign verify-blob --trusted-root` and orel take to
+ * verify a release signed with a CA-certified key.
+ */
+export function caTrustedRoot(chainPems: readonly string[]): TrustedRootJson {
+  const certs = chainPems.map((p) => new X509Certificate(p));
+  const root = certs[certs.length - 1];
+  if (!root) throw new OrelError('USAGE', 'a CA trusted root needs at least the root certificate');
+  return {
+    mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+    tlogs: [],
+    certificateAuthorities: [
+      {
+        subject: { organization: rdn(root.subject, 'O') ?? '', commonName: rdn(root.subject, 'CN') ?? '' },
+        uri: '',
+        certChain: { certificates: certs.map((c) => ({ rawBytes: c.raw.toString('base64') })) },
+        validFor: { start: new Date(root.validFrom).toISOString() },
+      },
+    ],
+    ctlogs: [],
+    timestampAuthorities: [],
+  };
+}
+
+export interface TrustedRootJson {
+  mediaType: string;
+  tlogs: unknown[];
+  certificateAuthorities: { subject: { organization: string; commonName: string }; uri: string; certChain: { certificates: { rawBytes: string }[] }; validFor: { start: string } }[];
+  ctlogs: unknown[];
+  timestampAuthorities: unknown[];
 }

@@ -15,7 +15,8 @@ import type { VerificationPolicy } from '@orel/plan';
 import { verifyBundle, type CertificateIdentity } from './bundle.js';
 import { identityCheck } from './policy.js';
 import { verifyDigestSignature, verifySigFile } from './signature.js';
-import { parseTrustedRoot, rootTrustMaterial } from './trust.js';
+import { observedAt } from './signed-entity.js';
+import { isCaOnlyRoot, parseTrustedRoot, rootTrustMaterial } from './trust.js';
 
 export interface VerifyBlobOptions {
   /** Artifact name for messages (default: the file path or the digest). */
@@ -165,7 +166,7 @@ async function verifyBundleForDigest(name: string, json: unknown, digests: Artif
     throw fail(name, `not a valid Sigstore bundle: ${(e as Error).message}`);
   }
   const keyless = bundle.verificationMaterial.content.$case !== 'publicKey';
-  const checkIdentity = keyless ? identityCheck(opts.policy) : undefined;
+  const checkIdentity = keyless ? identityCheck(opts.policy, { issuerOptional: isCaOnlyRoot(opts.trustedRoot) }) : undefined;
   const isDsse = bundle.content.$case === 'dsseEnvelope';
   const result = await verifyBundle({
     name,
@@ -271,6 +272,8 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
   const { signature, certPem, certDer } = pair;
   // The pair is a part of that bundle: verifying the bundle proves it, with no log search.
   if (opts.pairBundle !== undefined && bundleHolds(opts.pairBundle, pair)) return verifyBundleForDigest(name, opts.pairBundle, { sha256: digest }, opts);
+  // A corporate CA's certificate is long-lived and checked now, with no log to prove a signing time.
+  if (isCaOnlyRoot(opts.trustedRoot)) return verifyBundleForDigest(name, pairAsBundle(pair, digest), { sha256: digest }, opts);
   let located: RekorEvidence | undefined;
   if (opts.rekorBundle !== undefined) {
     const rekorBundle = parseRekorBundle(opts.rekorBundle, `${name}: the Rekor bundle`);
@@ -287,12 +290,7 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
   if (opts.rfc3161Timestamp !== undefined) {
     const signedTimestamp = (opts.rfc3161Timestamp as { SignedRFC3161Timestamp?: unknown })?.SignedRFC3161Timestamp;
     if (typeof signedTimestamp !== 'string') throw new OrelError('USAGE', `${name}: the RFC 3161 timestamp file is not cosign's {"SignedRFC3161Timestamp": "<base64>"}`);
-    const bundle = {
-      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-      verificationMaterial: { certificate: { rawBytes: certDer.toString('base64') }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [{ signedTimestamp }] } },
-      messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: digest.toString('base64') }, signature: signature.toString('base64') },
-    };
-    return verifyBundleForDigest(name, bundle, { sha256: digest }, { ...opts, timestampSuffices: true });
+    return verifyBundleForDigest(name, pairAsBundle(pair, digest, [{ signedTimestamp }]), { sha256: digest }, { ...opts, timestampSuffices: true });
   }
   if (!opts.insecureIgnoreTlog || opts.policy?.requireTlog) {
     throw fail(
@@ -304,6 +302,15 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
     );
   }
   return verifyPairUnlogged(name, digest, pair, opts);
+}
+
+/** The v0.3 bundle (JSON) a .sig + .cert pair amounts to, with the RFC 3161 timestamps that vouch for it, if any. */
+function pairAsBundle({ signature, certDer }: Pair, digest: Buffer, rfc3161Timestamps: { signedTimestamp: string }[] = []): unknown {
+  return {
+    mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+    verificationMaterial: { certificate: { rawBytes: certDer.toString('base64') }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps } },
+    messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: digest.toString('base64') }, signature: signature.toString('base64') },
+  };
 }
 
 /** Whether a bundle's message signature and leaf certificate are the pair's own bytes. */
@@ -326,12 +333,7 @@ function verifyPairUnlogged(name: string, digest: Buffer, { signature, cert, not
     },
     key: { $case: 'certificate', certificate: cert },
     // The issuance time stands in for the unknown signing time.
-    timestamps: [
-      {
-        $case: 'transparency-log',
-        tlogEntry: { integratedTime: String(Math.floor(notBefore.getTime() / 1000)), inclusionPromise: { signedEntryTimestamp: Buffer.alloc(0) }, logId: { keyId: Buffer.alloc(0) } } as never,
-      },
-    ],
+    timestamps: [observedAt(notBefore)],
     tlogEntries: [],
   };
   let signer;

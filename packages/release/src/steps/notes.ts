@@ -1,7 +1,7 @@
 import { byKind, isBuildOutput, type Artifact } from '@orel/core';
 import type { Step } from '@orel/pipeline';
-import { outputSuffixes, stageSteps } from '@orel/plan';
-import { createHash } from 'node:crypto';
+import { CA_CHAIN_FILE, CA_TRUSTED_ROOT_FILE, outputSuffixes, stageSteps } from '@orel/plan';
+import { X509Certificate, createHash } from 'node:crypto';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
 import { renderVerifyNotes, type VerifyNotesInput } from '../notes.js';
@@ -38,6 +38,8 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
   const plan = ctx.rp.plan;
   const signing = plan.signing;
   const signerType = signing ? plan.signers?.[signing.signer]?.type : undefined;
+  const chain = ctx.signer?.certificateChain;
+  const root = chain?.length ? new X509Certificate(chain[chain.length - 1]) : undefined;
   const files = publishable(ctx).filter((a) => a.name !== VERIFY_NOTES_NAME);
   // An aggregate checksum file, sha256 preferred; what it lists is a typed fact, not its name.
   const aggregates = ctx.artifacts.list(byKind('checksum')).filter((a) => !a.subject);
@@ -48,7 +50,8 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
     release: { name: plan.release.name, version: ctx.rp.vars.version },
     files: files.map((a) => ({ name: a.name, sha256: a.sha256 })),
     downloadBase: downloadBase(ctx, ctx.artifacts.list(isBuildOutput)[0]),
-    signing: signing && { mode: signerType === 'keyless' ? 'keyless' : 'key', outputs: signing.outputs, what: signing.what, suffixes: outputSuffixes(signing) },
+    signing: signing && { mode: signerType === 'keyless' ? 'keyless' : root ? 'ca' : 'key', outputs: signing.outputs, what: signing.what, suffixes: outputSuffixes(signing) },
+    ca: root && { chain: CA_CHAIN_FILE, trustedRoot: CA_TRUSTED_ROOT_FILE, root: root.subject.split('\n').join(', '), fingerprint: root.fingerprint256 },
     identity: v.identity,
     identityRegexp: v.identityRegexp,
     issuer: v.issuer,

@@ -1,8 +1,9 @@
 import { OrelError, and, byKind, isBuildOutput, not, type Artifact } from '@orel/core';
-import { certificateIdentity, identityProblems } from '@orel/verify';
+import { caTrustedRoot, certificateIdentity, identityProblems } from '@orel/verify';
 import type { Step } from '@orel/pipeline';
-import { outputSuffixes } from '@orel/plan';
-import { publicKeyArtifact, signArtifacts, signConcurrency } from '@orel/sign';
+import { CA_CHAIN_FILE, CA_TRUSTED_ROOT_FILE, outputSuffixes } from '@orel/plan';
+import { outputArtifact, publicKeyArtifact, signArtifacts, signConcurrency, writeOutput } from '@orel/sign';
+import type { Signer } from '@orel/core';
 import { join } from 'node:path';
 import type { ReleaseContext } from '../context.js';
 
@@ -32,6 +33,20 @@ export async function checkCertificateIdentity(ctx: ReleaseContext): Promise<voi
   }
 }
 
+/**
+ * What a CA-certified signer publishes for verifiers: the chain it presents
+ * (cosign's --certificate-chain, openssl verify -CAfile) and the Sigstore
+ * trusted root holding it (--trusted-root). None for other signers.
+ */
+export function caFiles(signer: Signer): { name: string; bytes: Buffer }[] {
+  const chain = signer.certificateChain;
+  if (!chain) return [];
+  return [
+    { name: CA_CHAIN_FILE, bytes: Buffer.from(chain.join('')) },
+    { name: CA_TRUSTED_ROOT_FILE, bytes: Buffer.from(JSON.stringify(caTrustedRoot(chain), null, 2) + '\n') },
+  ];
+}
+
 /** Signs in parallel within a bound; the journal keeps a re-run from signing twice. */
 export const signStep: Step<ReleaseContext> = {
   name: 'sign',
@@ -55,6 +70,10 @@ export const signStep: Step<ReleaseContext> = {
     for (const a of outputs) ctx.artifacts.upsert(a);
     const pub = await publicKeyArtifact(ctx.signer!, ctx.workDir);
     if (pub) ctx.artifacts.upsert(pub);
+    for (const f of caFiles(ctx.signer!)) {
+      await writeOutput(ctx.workDir, f.name, f.bytes);
+      ctx.artifacts.upsert(outputArtifact(ctx.workDir, f.name, 'public-key', f.bytes));
+    }
     return `${subjects.length} signed with ${ctx.signer!.ref}`;
   },
 };

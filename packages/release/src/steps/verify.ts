@@ -49,7 +49,7 @@ async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer,
       trustedRoot: ctx.trust.trustedRoot,
       policy,
       // Keyless bundles only: the plan's identity policy (missing policy = POLICY error).
-      checkIdentity: (id, c) => identityCheck(policy)(id, c),
+      checkIdentity: (id, c) => identityCheck(policy, { issuerOptional: c.ca })(id, c),
     });
   } else if (a.kind === 'signature' && ctx.trust.publicKeyPem) {
     const verdict = streamed.verdict(subject.name, releaseKey(ctx)!, sigBytes(content));
@@ -129,7 +129,7 @@ async function verifiedStatement(ctx: ReleaseContext, a: Artifact, content: Buff
     publicKeyPem: ctx.trust.publicKeyPem,
     trustedRoot: ctx.trust.trustedRoot,
     policy,
-    checkIdentity: (id, c) => identityCheck(policy)(id, c),
+    checkIdentity: (id, c) => identityCheck(policy, { issuerOptional: c.ca })(id, c),
   });
   return statementOf(bundleJson, a.name);
 }
