@@ -4,6 +4,7 @@
 // with the CLI of this checkout; the outputs, the job summary, the step groups
 // and a plan error's annotation are what the job page would show. The example
 // workflow that uses the action passes actionlint.
+import { findGoTool } from '@orel/go-tools';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
@@ -67,7 +68,8 @@ test('a plan error is an annotation on its line, and the outputs say not verifie
 });
 
 test('the example workflow that uses the action passes actionlint', (t) => {
-  if (spawnSync('actionlint', ['-version']).status !== 0) return t.skip('actionlint not installed: go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12');
+  const actionlint = findGoTool('actionlint');
+  if (!actionlint) return t.skip('actionlint not installed: go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12');
   const dir = mkdtempSync(join(tmpdir(), 'orel-actionlint-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, '.github/workflows'), { recursive: true });
@@ -77,11 +79,11 @@ test('the example workflow that uses the action passes actionlint', (t) => {
   cpSync(join(REPO, 'action'), join(dir, 'action'), { recursive: true });
   const workflow = readFileSync(join(REPO, 'examples/github-actions/release.yml'), 'utf8').replaceAll('orel-dev/orel@v1', './');
   writeFileSync(join(dir, '.github/workflows/release.yml'), workflow);
-  const ok = spawnSync('actionlint', ['-no-color'], { cwd: dir, encoding: 'utf8' });
+  const ok = spawnSync(actionlint, ['-no-color'], { cwd: dir, encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   // A judge, not a rubber stamp: an input the action does not have is refused.
   writeFileSync(join(dir, '.github/workflows/release.yml'), workflow.replace('command: release', 'comand: release'));
-  const bad = spawnSync('actionlint', ['-no-color'], { cwd: dir, encoding: 'utf8' });
+  const bad = spawnSync(actionlint, ['-no-color'], { cwd: dir, encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stdout, /comand/);
 });

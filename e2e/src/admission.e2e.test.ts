@@ -3,12 +3,12 @@
 // the admission controller does): a Pod naming the image orel released and
 // signed is admitted; one naming an unsigned image, or an image signed by
 // another key, in the same repository is refused.
+import { findGoTool } from '@orel/go-tools';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RegistryClient, signImage } from '@orel/oci';
 import { pushImage, pushIndex } from '@orel/oci/testing';
 import { registryMissing, startRegistry } from '@orel/registry';
@@ -18,12 +18,7 @@ import { appImagePlan, tagDigest } from './images-checks.js';
 
 export const KYVERNO_INSTALL = 'go mod download github.com/kyverno/kyverno@v1.19.1 and go build ./cmd/cli/kubectl-kyverno in that module (its replace directives keep go install from building it); .ci/run does this';
 
-/** kubectl-kyverno on PATH or in the Go bin directory. */
-function kyverno(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin')];
-  return dirs.map((d) => join(d, 'kubectl-kyverno')).find((p) => existsSync(p));
-}
-const bin = kyverno();
+const bin = findGoTool('kubectl-kyverno');
 const skip = registryMissing() ?? (bin ? undefined : `kubectl-kyverno not installed: ${KYVERNO_INSTALL}`);
 
 const pod = (image: string) => ['apiVersion: v1', 'kind: Pod', 'metadata: { name: app, namespace: default }', 'spec:', '  containers:', '    - name: app', `      image: ${image}`, ''].join('\n');

@@ -5,22 +5,19 @@
 // plan): keyless in mock mode, verified, and every VERIFY.md line passes with
 // the tool it names. A dist/ changed after GoReleaser wrote it is refused
 // before anything is written.
+import { findGoTool } from '@orel/go-tools';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { errorLines, orel, QUICKSTART } from './helpers.js';
 import { notesSkip, runVerifyNotes } from './notes-runner.js';
 
 export const GORELEASER_INSTALL = 'go install github.com/goreleaser/goreleaser/v2@v2.15.1 (.ci/run does)';
 
-function goreleaser(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin')];
-  return dirs.map((d) => join(d, 'goreleaser')).find((p) => existsSync(p));
-}
-const bin = goreleaser();
+const bin = findGoTool('goreleaser');
 const skip = bin ? notesSkip : `goreleaser not installed: ${GORELEASER_INSTALL}`;
 
 const CONFIG = `version: 2

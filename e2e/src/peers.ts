@@ -1,9 +1,9 @@
 // The real peers users verify with (cosign, sigstore-python), found on PATH or
 // in Go's bin directory. `.ci/run` installs them pinned; a test that needs a
 // missing one skips, saying how to install it.
+import { findGoTool } from '@orel/go-tools';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Peer {
@@ -16,16 +16,9 @@ const INSTALL: Record<string, string> = {
   sigstore: "pip install 'sigstore==4.*'",
 };
 
-function locate(name: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin')]) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
-
 /** The peer and its version, or a skip message naming the install command. */
 export function peer(name: 'cosign' | 'sigstore'): Peer | string {
-  const path = locate(name);
+  const path = findGoTool(name);
   if (!path) return `${name} is not installed (${INSTALL[name]}); .ci/run installs it`;
   const out = execFileSync(path, name === 'cosign' ? ['version'] : ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const version = /GitVersion:\s*(\S+)/.exec(out)?.[1] ?? out.trim();

@@ -3,6 +3,7 @@
 // schemas (tektoncd/pipeline config/300-crds, stored in testdata), and the
 // Cloud Build config schema (SchemaStore's cloudbuild.json). Golden files pin
 // the exact text users commit (OREL_UPDATE_GOLDEN=1 rewrites them).
+import { findGoTool } from '@orel/go-tools';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -28,10 +29,7 @@ function validator(file: string): ValidateFunction {
 }
 const problems = (v: ValidateFunction, doc: unknown): string[] => (v(doc) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 
-function actionlint(): string | undefined {
-  const r = spawnSync('actionlint', ['-version'], { encoding: 'utf8' });
-  return r.status === 0 ? 'actionlint' : undefined;
-}
+const actionlint = (): string | undefined => findGoTool('actionlint');
 
 describe('CI definitions from a plan', () => {
   for (const engine of CI_ENGINES) {

@@ -15,11 +15,12 @@
 //
 //   npx tsx tools/bench/src/sign.ts [--artifacts 1000] [--baseline 50] [--latency-ms 50] [--concurrency 32 (orel's keyless default)]
 //                                   [--cosign 20] [--sigstore-python 200] [--rekor-v2 N (default: --artifacts)] [--rekor-v2-concurrency C] [--runs 3]
+import { findGoTool } from '@orel/go-tools';
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -190,14 +191,6 @@ async function measureRekorV2(o: SignBenchOptions, dir: string): Promise<RekorV2
   }
 }
 
-/** A peer CLI on PATH or in Go's bin directory, or undefined. */
-function locate(name: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin')]) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
-
 const run = promisify(execFile);
 
 /**
@@ -219,7 +212,7 @@ async function measurePeers(o: SignBenchOptions, sb: RemoteSandbox, dir: string)
   writeFileSync(signing, JSON.stringify(signingConfig({ fulcioUrl: sb.fulcioUrl, rekorUrl: sb.rekorUrl })));
   const env = { ...process.env, SIGSTORE_NO_CACHE: '1', TUF_ROOT: join(dir, '.tuf-unused') };
 
-  const cosign = locate('cosign');
+  const cosign = findGoTool('cosign');
   if (!o.cosign) out.push({ peer: 'cosign sign-blob loop', skipped: '--cosign 0' });
   else if (!cosign) out.push({ peer: 'cosign sign-blob loop', skipped: 'cosign is not installed' });
   else {
@@ -235,7 +228,7 @@ async function measurePeers(o: SignBenchOptions, sb: RemoteSandbox, dir: string)
     out.push({ peer: 'cosign sign-blob loop', version, artifacts: list.length, ms, extrapolatedMs: (ms / list.length) * o.artifacts });
   }
 
-  const sigstore = locate('sigstore');
+  const sigstore = findGoTool('sigstore');
   if (!o.sigstorePython) out.push({ peer: 'sigstore-python sign (all files, one process)', skipped: '--sigstore-python 0' });
   else if (!sigstore) out.push({ peer: 'sigstore-python sign (all files, one process)', skipped: "sigstore-python is not installed (pip install 'sigstore==4.*')" });
   else {

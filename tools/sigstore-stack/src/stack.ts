@@ -5,11 +5,11 @@
 // the stack's trusted_root.json and signing_config.v0.2.json, as a corporate
 // Sigstore (OpenShift's) does. Every port is a free one on 127.0.0.1, except
 // one the timestamp authority hard-codes (metrics on :2112, no flag).
+import { findGoTool } from '@orel/go-tools';
 import { createHash, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildTrustedRoot, buildTufRepo, reservePort, serveTufRepo, signingConfig, startOnFreePorts, type DaemonOptions } from '@orel/sandbox';
 import { startOidcIssuer } from './oidc-issuer.js';
 
@@ -22,14 +22,9 @@ export const STACK_BINARIES = {
 } as const;
 type Service = keyof typeof STACK_BINARIES;
 
-function findBinary(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), join(process.env.GOPATH || join(homedir(), 'go'), 'bin')];
-  return dirs.map((d) => join(d, name)).find((p) => existsSync(p));
-}
-
 /** A skip message naming what is missing and how to install it, or false when all four are there. */
 export function stackMissing(): string | false {
-  const missing = (Object.keys(STACK_BINARIES) as Service[]).filter((s) => !findBinary(STACK_BINARIES[s].bin));
+  const missing = (Object.keys(STACK_BINARIES) as Service[]).filter((s) => !findGoTool(STACK_BINARIES[s].bin));
   if (!missing.length) return false;
   return `the private Sigstore stack needs ${missing.map((s) => STACK_BINARIES[s].bin).join(', ')}: ${missing.map((s) => STACK_BINARIES[s].install).join('; ')} (.ci/run installs them)`;
 }
@@ -82,7 +77,7 @@ async function seedLog(rekorUrl: string): Promise<void> {
 export async function startPrivateSigstore(opts: { identity?: string; dir?: string } = {}): Promise<PrivateSigstore> {
   const missing = stackMissing();
   if (missing) throw new Error(missing);
-  const bin = (s: Service) => findBinary(STACK_BINARIES[s].bin)!;
+  const bin = (s: Service) => findGoTool(STACK_BINARIES[s].bin)!;
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'orel-sigstore-stack-')));
   await mkdir(dir, { recursive: true });
   const identity = opts.identity ?? 'release@corp.example';
