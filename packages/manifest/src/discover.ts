@@ -9,6 +9,7 @@ import { DEFAULT_CONCURRENCY, OrelError, renderTemplate, type Artifact } from '@
 import type { ArtifactSet, ArtifactsSection } from '@orel/plan';
 import { digestFiles } from './digest.js';
 import { goreleaserFiles } from './goreleaser.js';
+import { krelFiles } from './krel.js';
 import { checkDestinationName, compilePattern, nameParts } from './pattern.js';
 
 export interface DiscoverOptions {
@@ -93,6 +94,7 @@ export async function findFiles(section: ArtifactsSection, baseDir: string, vars
     out.push(file);
   };
   if (section.from === 'goreleaser') (await goreleaserFiles(realRoot, vars.version)).forEach(add);
+  if (section.from === 'krel') (await krelFiles(realRoot, vars.version)).forEach(add);
   for (const set of section.sets ?? []) {
     const rels = new Set<string>();
     for (const glob of set.include) {

@@ -24,7 +24,9 @@ export interface GoReleaserEntry {
   extra?: { Checksum?: string; Ext?: string; [k: string]: unknown };
 }
 
-const set = (name: string, kind: ArtifactSet['kind']): ArtifactSet => ({ name, kind, include: [] });
+/** The set a build tool's file joins (named for the tool; no globs of its own). */
+export const toolSet = (name: string, kind: ArtifactSet['kind']): ArtifactSet => ({ name, kind, include: [] });
+const set = toolSet;
 const BINARIES = set('goreleaser-binaries', 'binary');
 
 /** GoReleaser artifact types orel releases, and the set (kind) each joins. */

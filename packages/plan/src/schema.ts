@@ -127,7 +127,7 @@ export const planSchema = {
     artifacts: closed('The build output to release.', {
       root: str('Directory holding the build output, relative to the plan file (GoReleaser: its dist directory).', { minLength: 1 }),
       concurrency: concurrency('Files read in parallel (default 8).'),
-      from: { type: 'string', enum: ['goreleaser'], description: 'Take the artifact list a build tool wrote: goreleaser reads artifacts.json (binaries, archives, packages, SBOMs with os/arch and recorded sha256) and metadata.json (the version) under root.' },
+      from: { type: 'string', enum: ['goreleaser', 'krel'], description: 'Take the artifact list a build tool wrote: goreleaser reads artifacts.json (binaries, archives, packages, SBOMs with os/arch and recorded sha256) and metadata.json (the version) under root; krel reads a copy of its stage/<build-version>/ (the plan version\'s gcs-stage/: tarballs, bin/<os>/<arch>/ binaries, SPDX, each checked against krel\'s SHA256SUMS; src.tar.gz).' },
       sets: {
         type: 'array', minItems: 1, description: 'Named groups of artifacts.',
         items: closed('A named group of artifacts of one kind.', {

@@ -57,8 +57,8 @@ export interface ArtifactsSection {
   root: string;
   /** Files read in parallel (default 8). */
   concurrency?: number;
-  /** Take the artifact list a build tool wrote: "goreleaser" reads the root's artifacts.json and metadata.json. */
-  from?: 'goreleaser';
+  /** Take the artifact list a build tool wrote: "goreleaser" reads the root's artifacts.json and metadata.json; "krel" a copy of krel's stage/<build-version>/. */
+  from?: 'goreleaser' | 'krel';
   /** Globbed sets (with `from`: files beyond what the tool listed). */
   sets?: ArtifactSet[];
 }
