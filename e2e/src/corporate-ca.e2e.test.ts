@@ -10,6 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RegistryClient } from '@orel/oci';
+import { pushIndex } from '@orel/oci/testing';
+import { registryMissing, startRegistry } from '@orel/registry';
 import { makeCa, makeKey, opensslMissing, type TestCa } from '@orel/test-ca';
 import { errorLines, orel, snapshot, workspace, type OrelRun, type Workspace } from './helpers.js';
 import { notesSkip, runVerifyNotes } from './notes-runner.js';
@@ -142,5 +145,34 @@ describe('mock mode: the sandbox CA stands in for the corporate one', { skip }, 
     assert.equal(cert.subjectAltName, `email:${IDENTITY}`);
     assert.match(new X509Certificate(readFileSync(join(dir, 'ca-chain.pem'))).subject, /orel sandbox/);
     await runVerifyNotes(t, dir);
+  });
+});
+
+describe('images signed with a CA-certified key', { skip: skip ?? registryMissing() ?? (typeof cosign === 'string' ? cosign : undefined) }, () => {
+  test('orel verifies them on release; cosign accepts the bundle referrer (--trusted-root) and the .sig tag (--certificate-chain); another CA is refused', async (t) => {
+    const { path } = cosign as Peer;
+    const reg = await startRegistry();
+    t.after(() => reg.close());
+    const app = await pushIndex(new RegistryClient(reg.host), 'staging/app', 'build-1');
+    const ws = workspace(t);
+    const ca = makeCa(join(ws.dir, 'pki'));
+    ca.issue('release', makeKey(ca.dir, 'release.key'));
+    const plan = caPlan(ws, 'images.yaml', 'pki/release.pem');
+    writeFileSync(plan, readFileSync(plan, 'utf8') + ['images:', '  - name: app', `    ref: ${reg.host}/staging/app:build-1`, `    promoteTo: [${reg.host}/release/app]`, '    tags: ["v{version}"]', ''].join('\n'));
+    const run = await orel(['release', '--plan', plan, '--sandbox', ws.sandbox, '--json'], { cwd: ws.dir });
+    assert.equal(run.status, 0, errorLines(run.stderr) || run.stderr.slice(-2000));
+    assert.equal(run.json().verified, true);
+    const served = await startRegistry({ dir: join(ws.sandbox, 'registry') });
+    t.after(() => served.close());
+    const ref = `${served.host}/release/127.0.0.1-${reg.host.split(':')[1]}/release/app@${app.digest}`;
+    const released = join(ws.sandbox, 'targets/release/release/v1.2.0');
+    const who = ['--certificate-identity', IDENTITY, '--certificate-oidc-issuer-regexp', '.*', '--insecure-ignore-tlog', '--insecure-ignore-sct', '--allow-http-registry', '--allow-insecure-registry'];
+    const bundle = await runPeer(path, ['verify', '--trusted-root', join(released, 'trusted_root.json'), ...who, ref], ws.dir);
+    assert.equal(bundle.status, 0, bundle.out);
+    const legacy = await runPeer(path, ['verify', '--new-bundle-format=false', '--certificate-chain', join(released, 'ca-chain.pem'), ...who, ref], ws.dir);
+    assert.equal(legacy.status, 0, legacy.out);
+    const other = makeCa(join(ws.dir, 'other-pki'), 'Attacker Inc');
+    const refused = await runPeer(path, ['verify', '--new-bundle-format=false', '--certificate-chain', other.chain, ...who, ref], ws.dir);
+    assert.notEqual(refused.status, 0, 'cosign accepted the image under another CA');
   });
 });

@@ -5,7 +5,8 @@
 // referrers (cosign 3) or `.att` layers (cosign before 3; a keyless layer's
 // certificate must be one a verified bundle vouched for).
 import { OrelError } from '@orel/core';
-import { toSignedEntity, type Verifier } from '@sigstore/verify';
+import { toSignedEntity } from '@sigstore/verify';
+import type { RootVerifier } from '@orel/verify';
 import { spkiHex } from './identity.js';
 import { ANN_BUNDLE, ANN_CERTIFICATE, ANN_PREDICATE_TYPE, DSSE_ENVELOPE, attTag, type ImageManifest } from './media.js';
 import { bundleFromAttLayer } from './rekor-bundle.js';
@@ -47,7 +48,7 @@ export async function verifyImageAttestations(o: VerifyImageOptions & { types: s
   return { digest: m.digest, checks };
 }
 
-async function referrerChecks(o: VerifyImageOptions & { types: string[] }, digest: string, verifier: Verifier | undefined, trusted: Set<string>): Promise<AttestationCheck[]> {
+async function referrerChecks(o: VerifyImageOptions & { types: string[] }, digest: string, verifier: RootVerifier | undefined, trusted: Set<string>): Promise<AttestationCheck[]> {
   const out: AttestationCheck[] = [];
   for (const f of await findBundles(o.client, o.repo, digest)) {
     const type = f.predicateType;
@@ -75,7 +76,7 @@ async function referrerChecks(o: VerifyImageOptions & { types: string[] }, diges
   return out;
 }
 
-async function attTagChecks(o: VerifyImageOptions & { types: string[] }, digest: string, verifier: Verifier | undefined, trusted: Set<string>): Promise<AttestationCheck[]> {
+async function attTagChecks(o: VerifyImageOptions & { types: string[] }, digest: string, verifier: RootVerifier | undefined, trusted: Set<string>): Promise<AttestationCheck[]> {
   const tag = attTag(digest);
   const m = await o.client.getManifest(o.repo, tag);
   if (!m) return [];

@@ -2,11 +2,12 @@
 // its digest, find signatures by the `.sig` tag and by referrers (or the
 // fallback tag), and check each one against a public key or, for keyless
 // signatures, a Sigstore trusted root plus an identity policy.
-import { verify as nodeVerify } from 'node:crypto';
+import { createHash, verify as nodeVerify } from 'node:crypto';
 import { OrelError } from '@orel/core';
 import type { Bundle } from '@sigstore/bundle';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
+import { bundleFromJSON } from '@sigstore/bundle';
+import { toSignedEntity } from '@sigstore/verify';
+import { rootVerifier, type RootVerifier } from '@orel/verify';
 import type { RegistryClient } from './client.js';
 import { spkiHex } from './identity.js';
 import { ANN_BUNDLE, ANN_CERTIFICATE, ANN_SIGNATURE, COSIGN_SIGN_PREDICATE, isIndex, sigTag, type ImageIndex, type ImageManifest } from './media.js';
@@ -91,7 +92,8 @@ export async function resolveForVerify(o: VerifyImageOptions) {
   }
   const digests = [m.digest];
   if (o.platforms && isIndex(m.mediaType)) digests.push(...(JSON.parse(m.bytes.toString('utf8')) as ImageIndex).manifests.map((d) => d.digest));
-  const verifier = o.trustedRoot ? new Verifier(toTrustMaterial(TrustedRoot.fromJSON(o.trustedRoot))) : undefined;
+  // A corporate CA's root (no logs) checks certificates now; a Sigstore root needs their log entries.
+  const verifier = o.trustedRoot ? rootVerifier(o.trustedRoot) : undefined;
   return { where, m, digests, verifier };
 }
 
@@ -103,7 +105,7 @@ interface Checked {
 
 const verifiedCerts = new WeakMap<VerifyImageOptions, Set<string>>();
 
-async function bundleChecks(o: VerifyImageOptions, digest: string, verifier?: Verifier): Promise<Checked[]> {
+async function bundleChecks(o: VerifyImageOptions, digest: string, verifier?: RootVerifier): Promise<Checked[]> {
   const out: Checked[] = [];
   const trusted = verifiedCerts.get(o) ?? new Set<string>();
   verifiedCerts.set(o, trusted);
@@ -152,7 +154,7 @@ export function checkPolicy(p: IdentityPolicy, san?: string, issuer?: string): v
   if (p.issuerRegexp !== undefined && !anchored(p.issuerRegexp).test(issuer ?? '')) throw new Error(`certificate issuer ${issuer} does not match ${p.issuerRegexp}`);
 }
 
-async function sigTagChecks(o: VerifyImageOptions, digest: string, verifier?: Verifier): Promise<Checked[]> {
+async function sigTagChecks(o: VerifyImageOptions, digest: string, verifier?: RootVerifier): Promise<Checked[]> {
   const tag = sigTag(digest);
   const m = await o.client.getManifest(o.repo, tag);
   if (!m) return [];
@@ -175,8 +177,10 @@ async function sigTagChecks(o: VerifyImageOptions, digest: string, verifier?: Ve
           continue;
         }
         // ...or the layer's own Rekor bundle annotation carries the proof (cosign before v3 attaches no referrer).
-        if (!layer.annotations?.[ANN_BUNDLE]) throw new Error('certificate not backed by a verified Sigstore bundle, and the layer has no Rekor bundle annotation');
-        const signer = verifier.verify(toSignedEntity(bundleFromSigLayer(layer.annotations, payload), payload));
+        // ...or, under a corporate CA (no log to prove a time), the certificate itself, checked now.
+        if (!layer.annotations?.[ANN_BUNDLE] && !verifier.caOnly) throw new Error('certificate not backed by a verified Sigstore bundle, and the layer has no Rekor bundle annotation');
+        const bundle = layer.annotations?.[ANN_BUNDLE] ? bundleFromSigLayer(layer.annotations, payload) : certificateBundle(cert, payload, sig);
+        const signer = verifier.verify(toSignedEntity(bundle, payload));
         checkPolicy(o.policy ?? {}, signer.identity?.subjectAlternativeName, signer.identity?.extensions?.issuer);
         out.push({ check: { ...base, ok: true, signer: signer.identity?.subjectAlternativeName } });
       } else {
@@ -192,3 +196,13 @@ async function sigTagChecks(o: VerifyImageOptions, digest: string, verifier?: Ve
 }
 
 
+
+/** A `.sig` layer's certificate and signature as the message-signature bundle they amount to (no log entry). */
+function certificateBundle(certPem: string, payload: Buffer, signature: Buffer): Bundle {
+  const der = Buffer.from(certPem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''), 'base64');
+  return bundleFromJSON({
+    mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+    verificationMaterial: { certificate: { rawBytes: der.toString('base64') }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } },
+    messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(payload).digest('base64') }, signature: signature.toString('base64') },
+  });
+}

@@ -188,6 +188,8 @@ test('a CA-certified key signer: cert output allowed; certificate and chain toge
     parsePlan(minimal(certified.replace('outputs: [bundle, sig, cert]', 'outputs: [bundle], transparencyLog: true') + 'verification: { identity: r@example.com }\n'), 'r.yaml'),
   );
   assert.match(logged.message, /signing\.transparencyLog: .*does not log CA-certified signatures/);
+  const sigOnly = await orelError('PLAN_INVALID', () => parsePlan(minimal(certified.replace('[bundle, sig, cert]', '[bundle, sig]') + 'verification: { identity: r@example.com }\n'), 'r.yaml'));
+  assert.match(sigOnly.message, /signing\.outputs\[1\]: signer "corp" signs with a certificate: its "sig" output needs "cert" too/);
 });
 
 test('an unknown signer is reported with a suggestion', async () => {

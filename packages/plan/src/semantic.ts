@@ -81,6 +81,12 @@ export function semanticProblems(ctx: SourceCtx, plan: Plan): Problem[] {
         out.push(problem(ctx, plan.verification ? ['verification'] : ['signing', 'signer'], `keyless signer "${name}" needs verification.issuer (or issuerRegexp): the OIDC issuer users must check, e.g. https://token.actions.githubusercontent.com`));
       }
     }
+    // A certificate's .sig is checked with that certificate: without the .cert beside it nobody can.
+    const certified = spec && (spec.type === 'keyless' || isCertified(spec));
+    const sig = plan.signing.outputs.indexOf('sig');
+    if (certified && sig >= 0 && !plan.signing.outputs.includes('cert')) {
+      out.push(problem(ctx, ['signing', 'outputs', sig], `signer "${name}" signs with a certificate: its "sig" output needs "cert" too (each .sig is verified with the certificate beside it); add cert, or drop sig and keep the bundle`));
+    }
     // Two outputs (or an output and a per-file checksum) of one name would overwrite each other.
     const suffixes = outputSuffixes(plan.signing);
     const taken = new Map<string, string>((plan.checksums?.perFile ?? []).map((a) => [`.${a}`, `checksums.perFile ${a}`]));

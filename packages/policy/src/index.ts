@@ -8,7 +8,7 @@ import { policyControllerClusterImagePolicy, policyControllerTrustRoot } from '.
 import { checkInput, type PolicyInput } from './trust.js';
 
 export { policyName } from './names.js';
-export { checkInput, sigstoreTrust, type GuardedRepository, type KeylessSigner, type KeySigner, type PolicyInput, type SigstoreTrust } from './trust.js';
+export { checkInput, sigstoreTrust, type CaSigner, type GuardedRepository, type KeylessSigner, type KeySigner, type PolicyInput, type SigstoreTrust } from './trust.js';
 
 export const POLICY_FORMATS = ['kyverno', 'kyverno-ivp', 'policy-controller', 'openshift'] as const;
 export type PolicyFormat = (typeof POLICY_FORMATS)[number];
@@ -42,7 +42,7 @@ export function policyYaml(format: PolicyFormat, input: PolicyInput, source: str
   const header = [
     `# ${POLICY_FILES[format].what}`,
     `# Written by orel policy from ${source}: admits the images of ${input.release} only when its release signed them.`,
-    `# Signer: ${signerLine(input)}; Sigstore: ${input.trustSource}. Apply with: kubectl apply -f ${POLICY_FILES[format].file}`,
+    `# Signer: ${signerLine(input)}; ${input.signer.kind === 'ca' ? 'CA' : 'Sigstore'}: ${input.trustSource}. Apply with: kubectl apply -f ${POLICY_FILES[format].file}`,
   ];
   return header.join('\n') + '\n' + policyDocuments(format, input).map((d) => '---\n' + stringify(d, { lineWidth: 0 })).join('');
 }
@@ -50,5 +50,6 @@ export function policyYaml(format: PolicyFormat, input: PolicyInput, source: str
 function signerLine(input: PolicyInput): string {
   const s = input.signer;
   if (s.kind === 'key') return `public key${s.transparencyLog ? ', logged in Rekor' : ', no transparency log'}`;
+  if (s.kind === 'ca') return `${s.identity ?? `/${s.identityRegexp}/`} certified by your CA, no transparency log`;
   return `${s.identity ?? `/${s.identityRegexp}/`} from ${s.issuer ?? `/${s.issuerRegexp}/`}`;
 }

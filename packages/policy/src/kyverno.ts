@@ -2,7 +2,7 @@
 // most clusters run) and the newer ImageValidatingPolicy
 // (policies.kyverno.io/v1, CEL). Both admit a Pod only when each image from
 // the release's repositories carries a signature by the release's signer.
-import type { PolicyInput, SigstoreTrust } from './trust.js';
+import { identityFields, type PolicyInput, type SigstoreTrust } from './trust.js';
 import { policyName } from './names.js';
 
 /** Tags and digests of each repository (Kyverno's wildcards match across "/" too, so the separator is spelled out). */
@@ -24,11 +24,21 @@ function clusterPolicyAttestor(input: PolicyInput): Record<string, unknown> {
       },
     };
   }
+  if (s.kind === 'ca') {
+    // A corporate CA's certificate: checked against its chain, with no log entry or SCT to require.
+    return {
+      keyless: {
+        ...identityFields(s),
+        roots: s.intermediatesPem + s.rootsPem,
+        rekor: { url: 'https://rekor.sigstore.dev', ignoreTlog: true },
+        ctlog: { ignoreSCT: true },
+      },
+    };
+  }
   const rekor = t && rekorOf(t);
   return {
     keyless: {
-      ...(s.identity ? { subject: s.identity } : { subjectRegExp: s.identityRegexp }),
-      ...(s.issuer ? { issuer: s.issuer } : { issuerRegExp: s.issuerRegexp }),
+      ...identityFields(s),
       ...(t ? { roots: t.fulcio.map((f) => f.chainPem).join('') } : {}),
       rekor: rekor ? { url: rekor.url, pubkey: rekor.keyPem } : { url: 'https://rekor.sigstore.dev' },
       ...(t && t.ctlogs.length ? { ctlog: { pubkey: t.ctlogs[0].keyPem } } : {}),
@@ -73,8 +83,8 @@ function validatingAttestor(input: PolicyInput): Record<string, unknown> {
   if (s.kind === 'key') {
     return { key: { data: s.publicKeyPem }, ...root, ctlog: s.transparencyLog ? { insecureIgnoreSCT: true } : { insecureIgnoreTlog: true, insecureIgnoreSCT: true } };
   }
-  const identity = { ...(s.identity ? { subject: s.identity } : { subjectRegExp: s.identityRegexp }), ...(s.issuer ? { issuer: s.issuer } : { issuerRegExp: s.issuerRegexp }) };
-  return { keyless: { identities: [identity] }, ...root };
+  if (s.kind === 'ca') return { keyless: { identities: [identityFields(s)], roots: s.intermediatesPem + s.rootsPem }, ctlog: { insecureIgnoreTlog: true, insecureIgnoreSCT: true } };
+  return { keyless: { identities: [identityFields(s)] }, ...root };
 }
 
 export function kyvernoImageValidatingPolicy(input: PolicyInput): Record<string, unknown> {

@@ -10,6 +10,8 @@ import type { PolicyInput } from './trust.js';
 import { policyName } from './names.js';
 
 const bytes = (s: string): string => Buffer.from(s).toString('base64');
+const EMAIL = /^[^\s@/:]+@[^\s@/:]+$/;
+const HOSTNAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
 
 function rootOfTrust(input: PolicyInput): Record<string, unknown> {
   const s = input.signer;
@@ -18,8 +20,14 @@ function rootOfTrust(input: PolicyInput): Record<string, unknown> {
     if (s.transparencyLog && !rekor) throw unexpressible(`${input.trustSource} has no Rekor v1 (ECDSA P-256) key to check the signatures' log entries with`);
     return { policyType: 'PublicKey', publicKey: { keyData: bytes(s.publicKeyPem), ...(s.transparencyLog ? { rekorKeyData: bytes(rekor!.keyPem) } : {}) } };
   }
+  if (s.kind === 'ca') {
+    // Bring-your-own PKI: the CA's roots and intermediates, and the certificate's e-mail or host name.
+    const subject = s.identity && EMAIL.test(s.identity) ? { email: s.identity } : s.identity && HOSTNAME.test(s.identity) ? { hostname: s.identity } : undefined;
+    if (!subject) throw unexpressible(`OpenShift matches a PKI certificate by e-mail address or host name only; the plan's identity is ${s.identity ? JSON.stringify(s.identity) : `the regexp ${JSON.stringify(s.identityRegexp)}`}`);
+    return { policyType: 'PKI', pki: { caRootsData: bytes(s.rootsPem), ...(s.intermediatesPem ? { caIntermediatesData: bytes(s.intermediatesPem) } : {}), pkiCertificateSubject: subject } };
+  }
   // An e-mail SAN: a URI SAN (a CI workflow's, which holds an "@" too) is never matched as signedEmail.
-  if (!s.identity || !/^[^\s@/:]+@[^\s@/:]+$/.test(s.identity)) {
+  if (!s.identity || !EMAIL.test(s.identity)) {
     throw unexpressible(`OpenShift matches a keyless signer by e-mail address only; the plan's identity is ${s.identity ? JSON.stringify(s.identity) : `the regexp ${JSON.stringify(s.identityRegexp)}`}`);
   }
   if (!s.issuer) throw unexpressible(`OpenShift matches the OIDC issuer exactly; the plan gives the regexp ${JSON.stringify(s.issuerRegexp)}`);

@@ -3,7 +3,7 @@
 // the public-good instance, the TrustRoot (v1alpha1) it names, carrying that
 // instance's Fulcio chain and log keys.
 import { policyName } from './names.js';
-import type { PolicyInput, SigstoreTrust } from './trust.js';
+import { identityFields, type PolicyInput, type SigstoreTrust } from './trust.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
@@ -39,8 +39,11 @@ function authority(input: PolicyInput): Record<string, unknown> {
   if (s.kind === 'key') {
     return { name: 'release', key: { data: s.publicKeyPem, hashAlgorithm: 'sha256' }, ...(s.transparencyLog ? ctlog : {}), ...timestamps };
   }
-  const identity = { ...(s.identity ? { subject: s.identity } : { subjectRegExp: s.identityRegexp }), ...(s.issuer ? { issuer: s.issuer } : { issuerRegExp: s.issuerRegexp }) };
-  return { name: 'release', keyless: { url: t?.fulcio[0]?.url ?? 'https://fulcio.sigstore.dev', identities: [identity], ...trustRootRef }, ...ctlog, ...timestamps };
+  if (s.kind === 'ca') {
+    // The CA's chain as the keyless CA, no SCT; without ctlog, no transparency log is required.
+    return { name: 'release', keyless: { 'ca-cert': { data: s.intermediatesPem + s.rootsPem }, identities: [identityFields(s)], insecureIgnoreSCT: true } };
+  }
+  return { name: 'release', keyless: { url: t?.fulcio[0]?.url ?? 'https://fulcio.sigstore.dev', identities: [identityFields(s)], ...trustRootRef }, ...ctlog, ...timestamps };
 }
 
 export function policyControllerClusterImagePolicy(input: PolicyInput): Record<string, unknown> {

@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { OrelError } from '@orel/core';
-import { POLICY_FILES, POLICY_FORMATS, policyDocuments, policyYaml, sigstoreTrust, type PolicyInput } from './index.js';
+import { POLICY_FILES, POLICY_FORMATS, policyDocuments, policyYaml, sigstoreTrust, type CaSigner, type PolicyInput } from './index.js';
 
 const TESTDATA = fileURLToPath(new URL('./testdata/', import.meta.url));
 // The public-good trusted root orel ships (packages/verify/data), as of a fixed day.
@@ -22,6 +22,8 @@ const ROOT_FILE = fileURLToPath(new URL('../../verify/data/public-good-trusted-r
 const NOW = new Date('2026-11-01T00:00:00Z');
 const publicGood = sigstoreTrust(readFileSync(ROOT_FILE, 'utf8'), ROOT_FILE, NOW);
 const KEY = readFileSync(join(TESTDATA, 'release.pub'), 'utf8');
+const CA_ROOT = readFileSync(join(TESTDATA, 'ca-root.pem'), 'utf8');
+const CA_INTERMEDIATE = readFileSync(join(TESTDATA, 'ca-intermediate.pem'), 'utf8');
 
 const REPOS = [
   { repository: 'registry.example.org/hello/app', signedAs: 'staging.example.org/hello/app' },
@@ -43,6 +45,8 @@ const INPUTS: Record<string, PolicyInput> = {
   // A CI workflow's identity is a URI SAN, though it holds an "@".
   'keyless-workflow': { ...keyless, signer: { kind: 'keyless', identity: 'https://github.com/example/hello/.github/workflows/release.yml@refs/tags/v1.2.0', issuer: 'https://token.actions.githubusercontent.com' } },
   'key-logged': { ...keyless, signer: { kind: 'key', publicKeyPem: KEY, transparencyLog: true } },
+  // A key a corporate CA certified: its root and intermediate, no Sigstore.
+  ca: { ...keyless, repositories: [REPOS[1]], signer: { kind: 'ca', identity: 'release@example.org', rootsPem: CA_ROOT, intermediatesPem: CA_INTERMEDIATE }, sigstore: undefined, publicGood: false, trustSource: 'ca-chain.pem' },
   'key-unlogged': { ...keyless, repositories: [REPOS[1]], signer: { kind: 'key', publicKeyPem: KEY, transparencyLog: false }, sigstore: undefined, publicGood: false, trustSource: 'none' },
 };
 
@@ -95,8 +99,13 @@ function openshiftCel(doc: Record<string, unknown>): string[] {
     ['rekorKeyData', (root.fulcioCAWithRekor as Record<string, string>)?.rekorKeyData, pemRule('PUBLIC KEY')],
     ['keyData', (root.publicKey as Record<string, string>)?.keyData, pemRule('PUBLIC KEY')],
     ['publicKey.rekorKeyData', (root.publicKey as Record<string, string>)?.rekorKeyData, pemRule('PUBLIC KEY')],
+    ['caRootsData', (root.pki as Record<string, string>)?.caRootsData, pemRule('CERTIFICATE')],
+    ['caIntermediatesData', (root.pki as Record<string, string>)?.caIntermediatesData, pemRule('CERTIFICATE')],
   ];
-  for (const [name, value, rule] of checks) if (typeof value === 'string' && (!rule(decoded(value)) || value.length > 8192)) out.push(name);
+  const balanced = (s: string) => s.split('-----BEGIN CERTIFICATE-----').length === s.split('-----END CERTIFICATE-----').length;
+  for (const [name, value, rule] of checks) if (typeof value === 'string' && (!rule(decoded(value)) || !balanced(decoded(value)) || value.length > 8192)) out.push(name);
+  const pkiSubject = (root.pki as { pkiCertificateSubject?: { email?: string; hostname?: string } })?.pkiCertificateSubject;
+  if (pkiSubject && !pkiSubject.email && !pkiSubject.hostname) out.push('pkiCertificateSubject needs email or hostname');
   const subject = (root.fulcioCAWithRekor as { fulcioSubject?: { oidcIssuer: string; signedEmail: string } })?.fulcioSubject;
   if (subject && (!/^\S+@\S+$/.test(subject.signedEmail) || !URL.canParse(subject.oidcIssuer))) out.push('fulcioSubject');
   const id = spec.policy.signedIdentity;
@@ -173,5 +182,8 @@ describe('admission policies from a plan', () => {
     assert.throws(() => sigstoreTrust('{"mediaType":"x"}', 'root.json'), /root\.json: not a Sigstore trusted root/);
     assert.throws(() => sigstoreTrust('{', 'root.json'), /root\.json: not JSON/);
     assert.throws(() => policyDocuments('openshift', { ...keyless, signer: { kind: 'keyless', identity: 'a@b.c', issuerRegexp: '.*' } }), /issuer exactly/);
+    const ca = INPUTS.ca;
+    assert.throws(() => policyDocuments('openshift', { ...ca, signer: { ...(ca.signer as CaSigner), identity: undefined, identityRegexp: '.*@example\\.org' } }), /e-mail address or host name only/);
+    assert.throws(() => policyDocuments('kyverno', { ...ca, signer: { ...(ca.signer as CaSigner), identity: undefined } }), /needs the certificate identity/);
   });
 });

@@ -22,6 +22,19 @@ export interface KeySigner {
   transparencyLog: boolean;
 }
 
+/** A key a corporate CA certified: signatures carry its certificate, checked against the CA with no log. */
+export interface CaSigner {
+  kind: 'ca';
+  identity?: string;
+  identityRegexp?: string;
+  /** Only when the CA's certificates carry Fulcio's issuer extension. */
+  issuer?: string;
+  issuerRegexp?: string;
+  /** PEM: the self-signed root(s) verifiers trust, and the intermediates that issue signers' certificates. */
+  rootsPem: string;
+  intermediatesPem: string;
+}
+
 /** A release repository and the repository its signatures name (the staging one the images were signed in). */
 export interface GuardedRepository {
   /** registry/repo the release is pulled from. */
@@ -49,7 +62,7 @@ export interface PolicyInput {
   release: string;
   /** Release repositories: what the policies guard. */
   repositories: GuardedRepository[];
-  signer: KeylessSigner | KeySigner;
+  signer: KeylessSigner | KeySigner | CaSigner;
   /** The Sigstore the signatures are checked against (keys as of now); undefined for a key signer that never logs. */
   sigstore?: SigstoreTrust;
   /** It is the public-good instance, which Kyverno and policy-controller have built in (their policies then carry no keys). */
@@ -116,6 +129,17 @@ export function checkInput(input: PolicyInput): PolicyInput {
       hint: 'set verification.identity (or identityRegexp) and verification.issuer (or issuerRegexp) in the plan',
     });
   }
-  if ((s.kind === 'keyless' || s.transparencyLog) && !input.sigstore) throw new OrelError('INTERNAL', 'a keyless or logged signer needs the trusted root of its Sigstore');
+  if (s.kind === 'ca' && !(s.identity || s.identityRegexp)) {
+    throw new OrelError('PLAN_INVALID', 'a CA-certified signer\'s admission policy needs the certificate identity', { hint: 'set verification.identity (or identityRegexp) in the plan' });
+  }
+  if ((s.kind === 'keyless' || (s.kind === 'key' && s.transparencyLog)) && !input.sigstore) throw new OrelError('INTERNAL', 'a keyless or logged signer needs the trusted root of its Sigstore');
   return input;
+}
+
+/** subject / subjectRegExp and, when the plan has one, issuer / issuerRegExp: the fields every controller names them by. */
+export function identityFields(s: KeylessSigner | CaSigner): Record<string, string> {
+  const out: Record<string, string> = s.identity ? { subject: s.identity } : { subjectRegExp: s.identityRegexp! };
+  if (s.issuer) out.issuer = s.issuer;
+  else if (s.issuerRegexp) out.issuerRegExp = s.issuerRegexp;
+  return out;
 }

@@ -2,7 +2,8 @@
 // checks) and/or a public key (key-signed bundles).
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
-import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
+import { Verifier, toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
+import { observedAt } from './signed-entity.js';
 import { OrelError } from '@orel/core';
 
 const EMPTY_ROOT: TrustedRoot = {
@@ -112,4 +113,26 @@ export interface TrustedRootJson {
   certificateAuthorities: { subject: { organization: string; commonName: string }; uri: string; certChain: { certificates: { rawBytes: string }[] }; validFor: { start: string } }[];
   ctlogs: unknown[];
   timestampAuthorities: unknown[];
+}
+
+/** What checks a signed entity against a trusted root (@sigstore/verify's Verifier, or its CA-only form). */
+export interface RootVerifier {
+  verify: Verifier['verify'];
+  /** The root is a corporate CA's (see isCaOnlyRoot). */
+  caOnly: boolean;
+}
+
+/**
+ * @sigstore/verify's Verifier for a trusted root with its default
+ * thresholds; under a CA-only root, certificates are checked at the time of
+ * verification with no log entry, SCT or timestamp to require.
+ */
+export function rootVerifier(trustedRoot: unknown): RootVerifier {
+  const material = rootTrustMaterial(parseTrustedRoot(trustedRoot));
+  if (!isCaOnlyRoot(trustedRoot)) {
+    const v = new Verifier(material);
+    return { verify: (entity, policy) => v.verify(entity, policy), caOnly: false };
+  }
+  const v = new Verifier(material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 1 });
+  return { verify: (entity, policy) => v.verify({ ...entity, tlogEntries: [], timestamps: [observedAt(new Date())] }, policy), caOnly: true };
 }

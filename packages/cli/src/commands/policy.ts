@@ -6,8 +6,9 @@
 import { OrelError } from '@orel/core';
 import { writeFileAtomic } from '@orel/manifest';
 import { parseImageRef, repoName } from '@orel/oci';
-import { loadPlan, type ResolvedPlan } from '@orel/plan';
-import { POLICY_FILES, POLICY_FORMATS, policyYaml, sigstoreTrust, type PolicyFormat, type PolicyInput } from '@orel/policy';
+import { isCertified, loadPlan, type ResolvedPlan } from '@orel/plan';
+import { POLICY_FILES, POLICY_FORMATS, policyYaml, sigstoreTrust, type CaSigner, type PolicyFormat, type PolicyInput } from '@orel/policy';
+import { parseCertificates } from '@orel/sign';
 import { loadTrustedRoot, SANDBOX } from '@orel/verify';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
@@ -40,6 +41,32 @@ function repositoriesOf(rp: ResolvedPlan): PolicyInput['repositories'] {
   });
 }
 
+/**
+ * A CA-certified signer: the CA certificates verification trusts
+ * (verification.ca, else the signer's chain; mock mode: the sandbox CA),
+ * split into self-signed roots and intermediates as OpenShift wants them.
+ */
+async function caSigner(rp: ResolvedPlan, chainFile: string, sandboxRoot: string | undefined, missingSandbox: (what: string) => OrelError): Promise<{ signer: CaSigner; file: string }> {
+  if (sandboxRoot && !existsSync(sandboxRoot)) throw missingSandbox('CA');
+  const file = sandboxRoot ?? resolve(rp.dir, rp.plan.verification?.ca ?? chainFile);
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new OrelError('USAGE', `cannot read the CA certificates ${file}: ${e.code ?? e.message}`, { cause: e });
+  });
+  const certs = parseCertificates(text, file);
+  const selfSigned = (c: (typeof certs)[number]) => c.checkIssued(c) && c.verify(c.publicKey);
+  const v = rp.plan.verification ?? {};
+  const signer: CaSigner = {
+    kind: 'ca',
+    identity: v.identity,
+    identityRegexp: v.identity ? undefined : v.identityRegexp,
+    issuer: v.issuer,
+    issuerRegexp: v.issuer ? undefined : v.issuerRegexp,
+    rootsPem: certs.filter(selfSigned).map((c) => c.toString()).join(''),
+    intermediatesPem: certs.filter((c) => !selfSigned(c)).map((c) => c.toString()).join(''),
+  };
+  return { signer, file };
+}
+
 async function policyInput(rp: ResolvedPlan, mock: boolean, sandboxDir: string): Promise<PolicyInput> {
   const name = rp.plan.signing?.signer;
   const spec = name ? rp.plan.signers?.[name] : undefined;
@@ -67,6 +94,10 @@ async function policyInput(rp: ResolvedPlan, mock: boolean, sandboxDir: string):
     const identity = mock ? (v.identity ?? SANDBOX_IDENTITY) : v.identity;
     const issuer = mock ? (v.issuer ?? SANDBOX_ISSUER) : v.issuer;
     return { ...base, signer: { kind: 'keyless', identity, identityRegexp: identity ? undefined : v.identityRegexp, issuer, issuerRegexp: issuer ? undefined : v.issuerRegexp } };
+  }
+  if (isCertified(spec)) {
+    const ca = await caSigner(rp, spec.certificateChain, mock ? join(sandboxDir, 'keys', 'ca', 'root.pem') : undefined, missingSandbox);
+    return { ...base, signer: ca.signer, trustSource: `the CA certificates in ${relative(process.cwd(), ca.file) || ca.file}` };
   }
   const keyFile = mock ? join(sandboxDir, 'keys', 'sandbox.pub') : v.key ? resolve(rp.dir, v.key) : undefined;
   if (!keyFile) {
