@@ -2,13 +2,14 @@
 // Kubernetes layout, or cosign's habit of a .pem certificate) and per-output
 // templates "{file}<suffix>". Every output is named after the file it signs,
 // so the stage, its shards, VERIFY.md and verification agree on one rule.
+import { KUBERNETES_OUTPUT_SUFFIXES } from '@orel/core';
 import type { SignOutput, SigningSection } from './types.js';
 
 export const NAMING_PRESETS = {
   /** dl.k8s.io: <file>.sig, <file>.cert (base64 PEM), <file>.sigstore.json. */
-  kubernetes: { bundle: '.sigstore.json', sig: '.sig', cert: '.cert' },
+  kubernetes: KUBERNETES_OUTPUT_SUFFIXES,
   /** cosign sign-blob --output-signature <file>.sig --output-certificate <file>.pem (GoReleaser, Flux, Carvel). */
-  cosign: { bundle: '.sigstore.json', sig: '.sig', cert: '.pem' },
+  cosign: { ...KUBERNETES_OUTPUT_SUFFIXES, cert: '.pem' },
 } as const satisfies Record<string, Record<SignOutput, string>>;
 
 export type NamingPreset = keyof typeof NAMING_PRESETS;

@@ -4,6 +4,7 @@
 import { stringify } from 'yaml';
 import { kyvernoClusterPolicy, kyvernoImageValidatingPolicy } from './kyverno.js';
 import { openshiftClusterImagePolicies } from './openshift.js';
+export { UnexpressiblePolicyError } from './openshift.js';
 import { policyControllerClusterImagePolicy, policyControllerTrustRoot } from './policy-controller.js';
 import { checkInput, type PolicyInput } from './trust.js';
 

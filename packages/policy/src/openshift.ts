@@ -42,8 +42,14 @@ function rootOfTrust(input: PolicyInput): Record<string, unknown> {
   };
 }
 
-const unexpressible = (why: string) =>
-  new OrelError('PLAN_INVALID', `no OpenShift ClusterImagePolicy for this plan: ${why}`, { hint: 'use the Kyverno or policy-controller policies, which take it (orel policy --format kyverno,policy-controller)' });
+/** A plan OpenShift's ClusterImagePolicy cannot express: `orel policy` skips that format unless it was asked for by name. */
+export class UnexpressiblePolicyError extends OrelError {
+  constructor(why: string) {
+    super('PLAN_INVALID', `no OpenShift ClusterImagePolicy for this plan: ${why}`, { hint: 'use the Kyverno or policy-controller policies, which take it (orel policy --format kyverno,policy-controller)' });
+  }
+}
+
+const unexpressible = (why: string) => new UnexpressiblePolicyError(why);
 
 /** One policy per release repository: each remaps (or not) to the repository its signatures name. */
 export function openshiftClusterImagePolicies(input: PolicyInput): Record<string, unknown>[] {

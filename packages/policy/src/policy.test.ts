@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { OrelError } from '@orel/core';
-import { POLICY_FILES, POLICY_FORMATS, policyDocuments, policyYaml, sigstoreTrust, type CaSigner, type PolicyInput } from './index.js';
+import { POLICY_FILES, POLICY_FORMATS, policyDocuments, policyYaml, sigstoreTrust, UnexpressiblePolicyError, type CaSigner, type PolicyInput } from './index.js';
 
 const TESTDATA = fileURLToPath(new URL('./testdata/', import.meta.url));
 // The public-good trusted root orel ships (packages/verify/data), as of a fixed day.
@@ -125,7 +125,7 @@ describe('admission policies from a plan', () => {
         } catch (e) {
           // OpenShift takes e-mail identities only: the regexp signer is refused, with the way out.
           assert.ok(format === 'openshift' && (name === 'keyless-regexp' || name === 'keyless-workflow'), String(e));
-          assert.ok(e instanceof OrelError && /by e-mail address only.*(regexp|https:)/.test(e.message) && /kyverno/.test(e.hint ?? ''), String(e));
+          assert.ok(e instanceof UnexpressiblePolicyError && e instanceof OrelError && /by e-mail address only.*(regexp|https:)/.test(e.message) && /kyverno/.test(e.hint ?? ''), String(e));
           return;
         }
         const docs = parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown>);

@@ -2,15 +2,15 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Artifact, ArtifactKind, SignatureResult } from '@orel/core';
+import { KUBERNETES_OUTPUT_SUFFIXES, type Artifact, type ArtifactKind, type SignatureResult } from '@orel/core';
 
 export type OutputKind = 'bundle' | 'sig' | 'cert';
 
 /** File name suffix and artifact kind of each output. */
 export const OUTPUT_FILES: Record<OutputKind, { suffix: string; kind: ArtifactKind }> = {
-  bundle: { suffix: '.sigstore.json', kind: 'bundle' },
-  sig: { suffix: '.sig', kind: 'signature' },
-  cert: { suffix: '.cert', kind: 'certificate' },
+  bundle: { suffix: KUBERNETES_OUTPUT_SUFFIXES.bundle, kind: 'bundle' },
+  sig: { suffix: KUBERNETES_OUTPUT_SUFFIXES.sig, kind: 'signature' },
+  cert: { suffix: KUBERNETES_OUTPUT_SUFFIXES.cert, kind: 'certificate' },
 };
 
 /** `<file>.sig`: base64 of the DER signature, no trailing newline (cosign / Kubernetes layout). */

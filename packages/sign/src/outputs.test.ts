@@ -150,6 +150,13 @@ test('journal resume: signed artifacts are not signed again; a lost output is', 
   assert.equal(sixth.stats.calls, 0);
   assert.deepEqual(fewer.map((a) => a.kind), ['signature', 'signature']);
 
+  // Outputs named otherwise since (signing.naming / names changed): signed again under the new names.
+  const seventh = counting(base);
+  const renamed = await signArtifacts({ artifacts: artifacts.slice(0, 2), signer: seventh.signer, outputs: ['sig'], suffixes: { bundle: '.sigstore.json', sig: '.signature', cert: '.pem' }, workDir: work, journal });
+  assert.equal(seventh.stats.calls, 2);
+  assert.deepEqual(renamed.map((a) => a.name), ['bin-0.tar.gz.signature', 'bin-1.tar.gz.signature']);
+  assert.ok(existsSync(join(work, 'bin-0.tar.gz.signature')));
+
   // New bytes under the same name: a different journal key, so it is signed.
   const changed = { ...artifacts[0], sha256: 'ab'.repeat(32) };
   const fourth = counting(base);

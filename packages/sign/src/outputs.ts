@@ -76,6 +76,12 @@ async function resumeFromJournal(a: Artifact, opts: SignArtifactsOptions): Promi
   if (!opts.journal?.isDone(SIGN_STEP, key)) return undefined;
   const record = opts.journal.get(SIGN_STEP, key) as SignRecord | undefined;
   if (!record?.files || !opts.outputs.every((o) => record.outputs?.includes(o))) return undefined;
+  // Made under other names (the plan's naming changed since): signed again under the new ones.
+  const renamed = opts.outputs.some((o) => {
+    const made = record.files.filter((f) => f.kind === OUTPUT_FILES[o].kind);
+    return made.length > 0 && !made.some((f) => f.name === outputFileName(opts, o, a));
+  });
+  if (renamed) return undefined;
   const out: Artifact[] = [];
   for (const f of record.files) {
     const bytes = await readOutput(opts.workDir, f.name);

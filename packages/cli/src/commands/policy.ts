@@ -7,7 +7,7 @@ import { OrelError } from '@orel/core';
 import { writeFileAtomic } from '@orel/manifest';
 import { parseImageRef, repoName } from '@orel/oci';
 import { isCertified, loadPlan, type ResolvedPlan } from '@orel/plan';
-import { POLICY_FILES, POLICY_FORMATS, policyYaml, sigstoreTrust, type CaSigner, type PolicyFormat, type PolicyInput } from '@orel/policy';
+import { POLICY_FILES, POLICY_FORMATS, policyYaml, sigstoreTrust, UnexpressiblePolicyError, type CaSigner, type PolicyFormat, type PolicyInput } from '@orel/policy';
 import { parseCertificates } from '@orel/sign';
 import { loadTrustedRoot, SANDBOX } from '@orel/verify';
 import type { Command } from 'commander';
@@ -125,7 +125,7 @@ async function policy(opts: PolicyOptions): Promise<number> {
       try {
         made.push({ format, text: policyYaml(format, input, source) });
       } catch (e) {
-        if (opts.format || !(e instanceof OrelError) || !/OpenShift/.test(e.message)) throw e;
+        if (opts.format || !(e instanceof UnexpressiblePolicyError)) throw e;
         process.stderr.write(`orel: skipped ${format}: ${e.message}\n`);
       }
     }
