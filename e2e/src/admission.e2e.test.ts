@@ -14,7 +14,7 @@ import { pushImage, pushIndex } from '@orel/oci/testing';
 import { registryMissing, startRegistry, type RunningRegistry } from '@orel/registry';
 import { certifySigner, createKeyFileSigner, generateKeyPair } from '@orel/sign';
 import { makeCa, makeKey } from '@orel/test-ca';
-import { errorLines, orel, workspace } from './helpers.js';
+import { certifiedSignerPlan, errorLines, orel, workspace, type Workspace } from './helpers.js';
 import { appImagePlan, tagDigest } from './images-checks.js';
 
 export const KYVERNO_INSTALL = 'go mod download github.com/kyverno/kyverno@v1.19.1 and go build ./cmd/cli/kubectl-kyverno in that module (its replace directives keep go install from building it); .ci/run does this';
@@ -23,6 +23,19 @@ const bin = findGoTool('kubectl-kyverno');
 const skip = registryMissing() ?? (bin ? undefined : `kubectl-kyverno not installed: ${KYVERNO_INSTALL}`);
 
 const pod = (image: string) => ['apiVersion: v1', 'kind: Pod', 'metadata: { name: app, namespace: default }', 'spec:', '  containers:', '    - name: app', `      image: ${image}`, ''].join('\n');
+
+/** The staging image pushed, the quickstart plan (signer edited by `plan`, which returns its lines) with it, released --nomock. */
+async function releaseApp(t: TestContext, name: string, plan: (dir: string, yaml: string) => string[]): Promise<{ ws: Workspace; reg: RunningRegistry; client: RegistryClient; plan: string }> {
+  const reg = await startRegistry();
+  t.after(() => reg.close());
+  const client = new RegistryClient(reg.host);
+  const ws = workspace(t);
+  await pushIndex(client, 'staging/app', 'build-1');
+  const file = ws.variant(name, (y) => [...plan(ws.dir, y), ...appImagePlan(reg.host), ''].join('\n'));
+  const released = await orel(['release', '--plan', file, '--nomock'], { cwd: ws.dir, env: { COSIGN_PASSWORD: undefined } });
+  assert.equal(released.status, 0, errorLines(released.stderr) || released.stderr.slice(-2000));
+  return { ws, reg, client, plan: file };
+}
 
 /** `orel policy` for the plan; the Kyverno CLI admits release/app:v1.2.0 and refuses :unsigned and :foreign under each policy form given. */
 async function checkAdmission(t: TestContext, dir: string, reg: RunningRegistry, plan: string, forms = ['kyverno-clusterpolicy.yaml', 'kyverno-imagevalidatingpolicy.yaml']): Promise<void> {
@@ -52,26 +65,13 @@ async function checkAdmission(t: TestContext, dir: string, reg: RunningRegistry,
 
 describe('Kyverno admits the released image and refuses the others', { skip }, () => {
   test('ClusterPolicy and ImageValidatingPolicy from orel policy: signed by the release key passes; unsigned and foreign-signed images in the release repository fail', async (t) => {
-    const reg = await startRegistry();
-    t.after(() => reg.close());
-    const client = new RegistryClient(reg.host);
-    const ws = workspace(t);
-    await pushIndex(client, 'staging/app', 'build-1');
-    mkdirSync(join(ws.dir, 'keys'), { recursive: true });
-    const key = generateKeyPair();
-    writeFileSync(join(ws.dir, 'keys/cosign.key'), key.privateKeyPem);
-    writeFileSync(join(ws.dir, 'cosign.pub'), key.publicKeyPem);
-    const plan = ws.variant('admission.yaml', (y) =>
-      [
-        y.replace('    password: ${env:COSIGN_PASSWORD}\n', ''),
-        'verification:',
-        '  key: cosign.pub',
-        ...appImagePlan(reg.host),
-        '',
-      ].join('\n'),
-    );
-    const released = await orel(['release', '--plan', plan, '--nomock'], { cwd: ws.dir, env: { COSIGN_PASSWORD: undefined } });
-    assert.equal(released.status, 0, errorLines(released.stderr) || released.stderr.slice(-2000));
+    const { ws, reg, client, plan } = await releaseApp(t, 'admission.yaml', (dir, y) => {
+      mkdirSync(join(dir, 'keys'), { recursive: true });
+      const key = generateKeyPair();
+      writeFileSync(join(dir, 'keys/cosign.key'), key.privateKeyPem);
+      writeFileSync(join(dir, 'cosign.pub'), key.publicKeyPem);
+      return [y.replace('    password: ${env:COSIGN_PASSWORD}\n', ''), 'verification:', '  key: cosign.pub'];
+    });
 
     // In the release repository too: an image nobody signed, and one signed by another key.
     await pushImage(client, 'release/app', 'unsigned');
@@ -83,24 +83,11 @@ describe('Kyverno admits the released image and refuses the others', { skip }, (
     await checkAdmission(t, ws.dir, reg, plan);
   });
   test('a key a corporate CA certified (openssl): the ClusterPolicy trusts the CA chain; the released image passes, unsigned and other-CA images fail', async (t) => {
-    const reg = await startRegistry();
-    t.after(() => reg.close());
-    const client = new RegistryClient(reg.host);
-    const ws = workspace(t);
-    await pushIndex(client, 'staging/app', 'build-1');
-    const ca = makeCa(join(ws.dir, 'pki'));
-    ca.issue('release', makeKey(ca.dir, 'release.key'));
-    const plan = ws.variant('admission-ca.yaml', (y) =>
-      [
-        y.replace('    key: keys/cosign.key\n    password: ${env:COSIGN_PASSWORD}\n', '    key: pki/release.key\n    certificate: pki/release.pem\n    certificateChain: pki/chain.pem\n').replace('outputs: [bundle, sig]', 'outputs: [bundle, sig, cert]'),
-        'verification:',
-        '  identity: release@example.com',
-        ...appImagePlan(reg.host),
-        '',
-      ].join('\n'),
-    );
-    const released = await orel(['release', '--plan', plan, '--nomock'], { cwd: ws.dir, env: { COSIGN_PASSWORD: undefined } });
-    assert.equal(released.status, 0, errorLines(released.stderr) || released.stderr.slice(-2000));
+    const { ws, reg, client, plan } = await releaseApp(t, 'admission-ca.yaml', (dir, y) => {
+      const ca = makeCa(join(dir, 'pki'));
+      ca.issue('release', makeKey(ca.dir, 'release.key'));
+      return [certifiedSignerPlan(y), 'verification:', '  identity: release@example.com'];
+    });
 
     // An image nobody signed, and one signed with the same identity by a key another CA certified.
     await pushImage(client, 'release/app', 'unsigned');

@@ -14,23 +14,17 @@ import { RegistryClient } from '@orel/oci';
 import { pushIndex } from '@orel/oci/testing';
 import { registryMissing, startRegistry } from '@orel/registry';
 import { makeCa, makeKey, opensslMissing, type TestCa } from '@orel/test-ca';
-import { errorLines, orel, snapshot, workspace, type OrelRun, type Workspace } from './helpers.js';
+import { certifiedSignerPlan, errorLines, orel, snapshot, workspace, type OrelRun, type Workspace } from './helpers.js';
 import { notesSkip, runVerifyNotes } from './notes-runner.js';
 import { peer, runPeer, type Peer } from './peers.js';
 
-const KEY_SIGNER = ['  release-key:', '    type: key', '    key: keys/cosign.key', '    password: ${env:COSIGN_PASSWORD}', ''].join('\n');
 const IDENTITY = 'release@example.com';
 const cosign = peer('cosign');
 const skip = opensslMissing();
 
 /** The quickstart signed by pki/release.key with its CA certificate; `extra` lines go under verification. */
 function caPlan(ws: Workspace, name: string, cert: string, extra = ''): string {
-  return ws.variant(name, (y) =>
-    y
-      .replace(KEY_SIGNER, `  release-key:\n    type: key\n    key: pki/release.key\n    certificate: ${cert}\n    certificateChain: pki/chain.pem\n`)
-      .replace('outputs: [bundle, sig]', 'outputs: [bundle, sig, cert]')
-      .concat(`\nverification:\n  identity: ${IDENTITY}\n${extra}`),
-  );
+  return ws.variant(name, (y) => certifiedSignerPlan(y, cert).concat(`\nverification:\n  identity: ${IDENTITY}\n${extra}`));
 }
 
 /** A trusted_root.json like `published`, holding another CA's chain instead (made without orel code). */

@@ -146,3 +146,12 @@ export async function killAt(args: string[], cwd: string, env: Record<string, st
   await done;
   return true;
 }
+
+/** The key-signed quickstart plan with its signer a key a corporate CA certified (pki/release.key, `certificate`, pki/chain.pem), and .cert outputs. */
+export function certifiedSignerPlan(yaml: string, certificate = 'pki/release.pem'): string {
+  const out = yaml
+    .replace('    key: keys/cosign.key\n    password: ${env:COSIGN_PASSWORD}\n', `    key: pki/release.key\n    certificate: ${certificate}\n    certificateChain: pki/chain.pem\n`)
+    .replace('outputs: [bundle, sig]', 'outputs: [bundle, sig, cert]');
+  if (!out.includes('certificateChain: pki/chain.pem') || !out.includes('outputs: [bundle, sig, cert]')) throw new Error('the plan has no key signer to certify');
+  return out;
+}
