@@ -65,9 +65,16 @@ async function trustedCa(chain: readonly string[], rp: ResolvedPlan): Promise<st
 /** A key signer's setup: with certificate, it presents it and verification trusts the CA; else the public key. */
 async function keySetup(signer: Signer, spec: SignerSpec, rp: ResolvedPlan, where: string): Promise<SignerSetup> {
   if (!isCertified(spec)) return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
-  const files = await certifiedFiles(rp, where, spec);
-  const certified = await certifySigner(signer, files);
-  const trusted = await trustedCa(certified.certificateChain!, rp);
+  let certified: Signer;
+  let trusted: string[];
+  try {
+    certified = await certifySigner(signer, await certifiedFiles(rp, where, spec));
+    trusted = await trustedCa(certified.certificateChain!, rp);
+  } catch (e) {
+    // Refused: the KMS client or HSM session opened for it is released here.
+    await signer.close?.();
+    throw e;
+  }
   const source = rp.plan.verification?.ca ? `the CA certificates of verification.ca (${rp.plan.verification.ca})` : `the CA chain ${spec.certificateChain}`;
   return { signer: certified, witnesses: [], trust: { trustedRoot: caTrustedRoot(trusted), trustedRootSource: source }, note: `signs with ${certified.ref}` };
 }
