@@ -13,16 +13,15 @@ import {
   Verifier,
   toSignedEntity,
   type SignedEntity,
-  type TrustMaterial,
   // @sigstore/verify's policy type is the certificate identity shape (SAN, issuer, OIDs).
   type VerificationPolicy as CertificateIdentity,
 } from '@sigstore/verify';
 import { OrelError } from '@orel/core';
 import type { VerificationPolicy } from '@orel/plan';
 import { verifyDigestSignature, type DigestAlgorithm } from './signature.js';
-import { isCaOnlyRoot, keyTrustMaterial, parseTrustedRoot, rootTrustMaterial } from './trust.js';
+import { isCaOnlyRoot, keyTrustMaterial, parseTrustedRoot, rootTrustMaterial, rootVerifier } from './trust.js';
 import { withPaeDigest } from './dsse-rekor2.js';
-import { observedAt, withSignature } from './signed-entity.js';
+import { withSignature } from './signed-entity.js';
 
 export type { CertificateIdentity };
 
@@ -79,15 +78,16 @@ export async function verifyBundle(opts: VerifyBundleOptions): Promise<BundleVer
   let entity = signedEntity(bundle, opts);
   const keyContent = bundle.verificationMaterial.content;
 
-  let trust: TrustMaterial;
-  let thresholds: { tlogThreshold: number; ctlogThreshold: number; timestampThreshold: number };
+  const ca = isCaOnlyRoot(opts.trustedRoot);
+  let verify: (entity: SignedEntity) => ReturnType<Verifier['verify']>;
   if (keyContent.$case === 'publicKey') {
     if (!opts.publicKeyPem) throw fail(name, 'the bundle is key-signed; a public key is needed to verify it', 'pass the release public key (cosign.pub)');
     if (policy?.requireTlog && !root) throw fail(name, 'a transparency-log entry is required but no trusted root was given to check it');
-    trust = keyTrustMaterial(opts.publicKeyPem, keyContent.publicKey.hint, root);
+    const trust = keyTrustMaterial(opts.publicKeyPem, keyContent.publicKey.hint, root);
     // Without a root, log entries and timestamps cannot be checked; they are not relied on either.
     if (!root) entity = { ...entity, tlogEntries: [], timestamps: [] };
-    thresholds = { tlogThreshold: policy?.requireTlog ? 1 : 0, ctlogThreshold: 0, timestampThreshold: 0 };
+    const verifier = new Verifier(trust, { tlogThreshold: policy?.requireTlog ? 1 : 0, ctlogThreshold: 0, timestampThreshold: 0 });
+    verify = (e) => verifier.verify(e);
   } else {
     if (!root) throw fail(name, 'the bundle is keyless (certificate); a trusted root is needed to verify it', 'set verification.trustedRoot');
     if (!opts.checkIdentity) {
@@ -95,27 +95,26 @@ export async function verifyBundle(opts: VerifyBundleOptions): Promise<BundleVer
         hint: 'set verification.identity (or identityRegexp) and verification.issuer',
       });
     }
-    trust = rootTrustMaterial(root);
-    if (isCaOnlyRoot(opts.trustedRoot)) {
+    if (ca) {
       // A corporate CA's root has no log to check entries against: the chain is checked now.
       if (policy?.requireTlog) throw fail(name, 'a transparency-log entry is required, but the trusted root is a CA chain with no log to check it against');
-      entity = { ...entity, tlogEntries: [], timestamps: [observedAt(new Date())] };
-      thresholds = { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 1 };
+      verify = rootVerifier(opts.trustedRoot).verify;
     } else {
       const tlogThreshold = opts.timestampSuffices && !policy?.requireTlog ? 0 : 1;
-      thresholds = { tlogThreshold, ctlogThreshold: 1, timestampThreshold: 1 };
+      const verifier = new Verifier(rootTrustMaterial(root), { tlogThreshold, ctlogThreshold: 1, timestampThreshold: 1 });
+      verify = (e) => verifier.verify(e);
     }
   }
 
   let signer;
   try {
-    signer = new Verifier(trust, thresholds).verify(entity);
+    signer = verify(entity);
   } catch (e) {
     if (e instanceof PolicyError) throw new OrelError('POLICY', `${name}: ${e.message}`, { cause: e });
     if (e instanceof VerificationError) throw new OrelError('VERIFY_FAILED', `${name}: ${e.message} (${e.code})`, { cause: e });
     throw fail(name, `bundle verification failed: ${(e as Error).message ?? e}`);
   }
-  if (keyContent.$case !== 'publicKey') opts.checkIdentity!(signer.identity ?? {}, { name, policy, ca: isCaOnlyRoot(opts.trustedRoot) });
+  if (keyContent.$case !== 'publicKey') opts.checkIdentity!(signer.identity ?? {}, { name, policy, ca });
   return {
     signer: keyContent.$case === 'publicKey' ? 'key' : 'certificate',
     identity: signer.identity,
