@@ -54,6 +54,7 @@ async function caSigner(rp: ResolvedPlan, chainFile: string, sandboxRoot: string
   });
   const certs = parseCertificates(text, file);
   const selfSigned = (c: (typeof certs)[number]) => c.checkIssued(c) && c.verify(c.publicKey);
+  if (!certs.some(selfSigned)) throw new OrelError('PLAN_INVALID', `${file} holds no self-signed root CA certificate`, { hint: 'admission controllers anchor trust in the root: list the chain up to the root (verification.ca or certificateChain)' });
   const v = rp.plan.verification ?? {};
   const signer: CaSigner = {
     kind: 'ca',
