@@ -3,13 +3,13 @@
 import { OrelError, type Signer } from '@orel/core';
 import { isCertified, resolveSecret, type CertifiedSpec, type ResolvedPlan, type SignerSpec } from '@orel/plan';
 import type { Trust } from '@orel/release';
-import { certifySigner, checkCertified, checkPrivateKeyFile, createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair, parseCertificates, type CertifySpec } from '@orel/sign';
-import { sandboxCa } from '@orel/sandbox';
+import { certifySigner, checkCertified, subjectOf, checkPrivateKeyFile, createKeyFileSigner, createKmsSigner, createPkcs11Signer, generateKeyPair, parseCertificates, type CertifySpec } from '@orel/sign';
+import { sandboxCa, writeOnce } from '@orel/sandbox';
 import { caTrustedRoot } from '@orel/verify';
 import type { Witness } from '@sigstore/sign';
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { realKeylessSetup, sandboxKeylessSetup, type CliToken } from './keyless-setup.js';
 
@@ -49,34 +49,33 @@ async function certifiedFiles(rp: ResolvedPlan, where: string, spec: Required<Ce
  * the signer presents. A chain not issued under verification.ca is refused
  * here, before anything is signed: verification would reject every signature.
  */
-async function trustedCa(chain: readonly string[], rp: ResolvedPlan): Promise<string[]> {
+async function trustedCa(chain: readonly string[], rp: ResolvedPlan, chainFile: string): Promise<{ pems: string[]; source: string }> {
   const ca = rp.plan.verification?.ca;
-  if (!ca) return [...chain];
+  if (!ca) return { pems: [...chain], source: `the CA chain ${chainFile}` };
   const trusted = parseCertificates((await readPlanFile(rp, ca, 'verification.ca')).pem, ca);
   const fingerprints = new Set(trusted.map((c) => c.fingerprint256));
   if (!chain.some((pem) => fingerprints.has(new X509Certificate(pem).fingerprint256))) {
     throw new OrelError('KEY_INVALID', `${rp.file}: the signer's certificate is not issued under verification.ca (${ca}); nothing was signed`, {
-      hint: `its chain ends with ${new X509Certificate(chain[chain.length - 1]).subject.split('\n').join(', ')}: sign with a certificate from the CA verifiers trust, or correct verification.ca`,
+      hint: `its chain ends with ${subjectOf(new X509Certificate(chain[chain.length - 1]))}: sign with a certificate from the CA verifiers trust, or correct verification.ca`,
     });
   }
-  return trusted.map((c) => c.toString());
+  return { pems: trusted.map((c) => c.toString()), source: `the CA certificates of verification.ca (${ca})` };
 }
 
 /** A key signer's setup: with certificate, it presents it and verification trusts the CA; else the public key. */
 async function keySetup(signer: Signer, spec: SignerSpec, rp: ResolvedPlan, where: string): Promise<SignerSetup> {
   if (!isCertified(spec)) return { signer, witnesses: [], trust: await keyTrust(signer, rp) };
   let certified: Signer;
-  let trusted: string[];
+  let trusted: { pems: string[]; source: string };
   try {
     certified = await certifySigner(signer, await certifiedFiles(rp, where, spec));
-    trusted = await trustedCa(certified.certificateChain!, rp);
+    trusted = await trustedCa(certified.certificateChain!, rp, spec.certificateChain);
   } catch (e) {
     // Refused: the KMS client or HSM session opened for it is released here.
     await signer.close?.();
     throw e;
   }
-  const source = rp.plan.verification?.ca ? `the CA certificates of verification.ca (${rp.plan.verification.ca})` : `the CA chain ${spec.certificateChain}`;
-  return { signer: certified, witnesses: [], trust: { trustedRoot: caTrustedRoot(trusted), trustedRootSource: source }, note: `signs with ${certified.ref}` };
+  return { signer: certified, witnesses: [], trust: { trustedRoot: caTrustedRoot(trusted.pems), trustedRootSource: trusted.source }, note: `signs with ${certified.ref}` };
 }
 
 export async function realSigner(name: string, spec: SignerSpec, rp: ResolvedPlan, token: CliToken = {}): Promise<SignerSetup> {
@@ -118,17 +117,7 @@ async function sandboxKeySigner(sandboxDir: string): Promise<Signer> {
   if (!existsSync(key)) {
     await mkdir(dir, { recursive: true });
     const { privateKeyPem, publicKeyPem } = generateKeyPair();
-    const tmp = `${key}.${process.pid}.tmp`;
-    await writeFile(tmp, privateKeyPem, { mode: 0o600 });
-    const won = await link(tmp, key).then(
-      () => true,
-      (e: NodeJS.ErrnoException) => {
-        if (e.code !== 'EEXIST') throw e;
-        return false;
-      },
-    );
-    await rm(tmp, { force: true });
-    if (won) await writeFile(join(dir, 'sandbox.pub'), publicKeyPem);
+    if (await writeOnce(key, privateKeyPem)) await writeFile(join(dir, 'sandbox.pub'), publicKeyPem);
   }
   return createKeyFileSigner({ key }, { baseDir: dir });
 }
@@ -140,7 +129,7 @@ async function sandboxKeySigner(sandboxDir: string): Promise<Signer> {
  */
 async function sandboxCertified(signer: Signer, spec: Required<CertifiedSpec>, rp: ResolvedPlan, where: string, sandboxDir: string): Promise<SignerSetup> {
   const { leaf, chain } = checkCertified(await certifiedFiles(rp, where, spec));
-  await trustedCa(chain.map((c) => c.toString()), rp);
+  await trustedCa(chain.map((c) => c.toString()), rp, spec.certificateChain);
   const ca = await sandboxCa(sandboxDir);
   const pem = await ca.certify(createPublicKey(await signer.publicKeyPem!()), { subject: leaf.subject, subjectAltName: leaf.subjectAltName });
   const certified = await certifySigner(signer, { certificate: { pem, file: 'the sandbox certificate' }, chain: { pem: ca.rootPem, file: 'the sandbox CA' } });

@@ -88,8 +88,9 @@ export async function krelFiles(root: string, version: string | undefined): Prom
     checkDestinationName(placed.name, `${dir}: ${rel}`);
     return { ...placed, relPath: join(tag, 'gcs-stage', tag, rel), path: join(dir, rel), recordedSha256: recorded };
   });
+  const found = new Set(rels);
   for (const rel of sums.keys()) {
-    if (!KREL_CHECKSUMS.test(rel) && !rels.includes(rel)) {
+    if (!KREL_CHECKSUMS.test(rel) && !found.has(rel)) {
       throw new OrelError('INTEGRITY', `${sumsFile} lists ${rel}, which is missing from ${dir}`, { hint: 'the copy of the stage is incomplete: copy it again' });
     }
   }

@@ -66,7 +66,8 @@ function keyAnnotations(key: KeyMaterial, chainFor?: (leafPem: string) => string
   // cosign: the leaf in /certificate, the rest of the PEM chain in /chain.
   const pems = key.certificate.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [key.certificate];
   const ann: Record<string, string> = { [ANN_CERTIFICATE]: pems[0].trim() + '\n' };
-  const chain = pems.length > 1 ? pems.slice(1).map((p) => p.trim() + '\n').join('') : (key.chain?.map((p) => p.trim() + '\n').join('') ?? chainFor?.(ann[ANN_CERTIFICATE]));
+  const issuers = pems.length > 1 ? pems.slice(1) : key.chain;
+  const chain = issuers ? issuers.map((p) => p.trim() + '\n').join('') : chainFor?.(ann[ANN_CERTIFICATE]);
   if (chain) ann[ANN_CHAIN] = chain;
   return ann;
 }

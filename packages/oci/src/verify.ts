@@ -7,7 +7,8 @@ import { OrelError } from '@orel/core';
 import type { Bundle } from '@sigstore/bundle';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { toSignedEntity } from '@sigstore/verify';
-import { rootVerifier, type RootVerifier } from '@orel/verify';
+import { certificateSignatureBundle, rootVerifier, type RootVerifier } from '@orel/verify';
+import { pem } from '@sigstore/core';
 import type { RegistryClient } from './client.js';
 import { spkiHex } from './identity.js';
 import { ANN_BUNDLE, ANN_CERTIFICATE, ANN_SIGNATURE, COSIGN_SIGN_PREDICATE, isIndex, sigTag, type ImageIndex, type ImageManifest } from './media.js';
@@ -179,7 +180,9 @@ async function sigTagChecks(o: VerifyImageOptions, digest: string, verifier?: Ro
         // ...or the layer's own Rekor bundle annotation carries the proof (cosign before v3 attaches no referrer).
         // ...or, under a corporate CA (no log to prove a time), the certificate itself, checked now.
         if (!layer.annotations?.[ANN_BUNDLE] && !verifier.caOnly) throw new Error('certificate not backed by a verified Sigstore bundle, and the layer has no Rekor bundle annotation');
-        const bundle = layer.annotations?.[ANN_BUNDLE] ? bundleFromSigLayer(layer.annotations, payload) : certificateBundle(cert, payload, sig);
+        const bundle = layer.annotations?.[ANN_BUNDLE]
+          ? bundleFromSigLayer(layer.annotations, payload)
+          : bundleFromJSON(certificateSignatureBundle({ signature: sig, certDer: pem.toDER(cert) }, createHash('sha256').update(payload).digest()));
         const signer = verifier.verify(toSignedEntity(bundle, payload));
         checkPolicy(o.policy ?? {}, signer.identity?.subjectAlternativeName, signer.identity?.extensions?.issuer);
         out.push({ check: { ...base, ok: true, signer: signer.identity?.subjectAlternativeName } });
@@ -193,16 +196,4 @@ async function sigTagChecks(o: VerifyImageOptions, digest: string, verifier?: Ro
     }
   }
   return out;
-}
-
-
-
-/** A `.sig` layer's certificate and signature as the message-signature bundle they amount to (no log entry). */
-function certificateBundle(certPem: string, payload: Buffer, signature: Buffer): Bundle {
-  const der = Buffer.from(certPem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''), 'base64');
-  return bundleFromJSON({
-    mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-    verificationMaterial: { certificate: { rawBytes: der.toString('base64') }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } },
-    messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(payload).digest('base64') }, signature: signature.toString('base64') },
-  });
 }

@@ -2,7 +2,7 @@
 // most clusters run) and the newer ImageValidatingPolicy
 // (policies.kyverno.io/v1, CEL). Both admit a Pod only when each image from
 // the release's repositories carries a signature by the release's signer.
-import { identityFields, type PolicyInput, type SigstoreTrust } from './trust.js';
+import { caBundlePem, identityFields, type PolicyInput, type SigstoreTrust } from './trust.js';
 import { policyName } from './names.js';
 
 /** Tags and digests of each repository (Kyverno's wildcards match across "/" too, so the separator is spelled out). */
@@ -29,7 +29,7 @@ function clusterPolicyAttestor(input: PolicyInput): Record<string, unknown> {
     return {
       keyless: {
         ...identityFields(s),
-        roots: s.intermediatesPem + s.rootsPem,
+        roots: caBundlePem(s),
         rekor: { url: 'https://rekor.sigstore.dev', ignoreTlog: true },
         ctlog: { ignoreSCT: true },
       },
@@ -83,7 +83,7 @@ function validatingAttestor(input: PolicyInput): Record<string, unknown> {
   if (s.kind === 'key') {
     return { key: { data: s.publicKeyPem }, ...root, ctlog: s.transparencyLog ? { insecureIgnoreSCT: true } : { insecureIgnoreTlog: true, insecureIgnoreSCT: true } };
   }
-  if (s.kind === 'ca') return { keyless: { identities: [identityFields(s)], roots: s.intermediatesPem + s.rootsPem }, ctlog: { insecureIgnoreTlog: true, insecureIgnoreSCT: true } };
+  if (s.kind === 'ca') return { keyless: { identities: [identityFields(s)], roots: caBundlePem(s) }, ctlog: { insecureIgnoreTlog: true, insecureIgnoreSCT: true } };
   return { keyless: { identities: [identityFields(s)] }, ...root };
 }
 

@@ -3,7 +3,7 @@
 // the public-good instance, the TrustRoot (v1alpha1) it names, carrying that
 // instance's Fulcio chain and log keys.
 import { policyName } from './names.js';
-import { identityFields, type PolicyInput, type SigstoreTrust } from './trust.js';
+import { caBundlePem, identityFields, type PolicyInput, type SigstoreTrust } from './trust.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
@@ -41,7 +41,7 @@ function authority(input: PolicyInput): Record<string, unknown> {
   }
   if (s.kind === 'ca') {
     // The CA's chain as the keyless CA, no SCT; without ctlog, no transparency log is required.
-    return { name: 'release', keyless: { 'ca-cert': { data: s.intermediatesPem + s.rootsPem }, identities: [identityFields(s)], insecureIgnoreSCT: true } };
+    return { name: 'release', keyless: { 'ca-cert': { data: caBundlePem(s) }, identities: [identityFields(s)], insecureIgnoreSCT: true } };
   }
   return { name: 'release', keyless: { url: t?.fulcio[0]?.url ?? 'https://fulcio.sigstore.dev', identities: [identityFields(s)], ...trustRootRef }, ...ctlog, ...timestamps };
 }

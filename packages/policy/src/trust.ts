@@ -136,6 +136,9 @@ export function checkInput(input: PolicyInput): PolicyInput {
   return input;
 }
 
+/** A CA signer's certificates as one PEM bundle, intermediates then roots: what Kyverno and policy-controller take. */
+export const caBundlePem = (s: CaSigner): string => s.intermediatesPem + s.rootsPem;
+
 /** subject / subjectRegExp and, when the plan has one, issuer / issuerRegExp: the fields every controller names them by. */
 export function identityFields(s: KeylessSigner | CaSigner): Record<string, string> {
   const out: Record<string, string> = s.identity ? { subject: s.identity } : { subjectRegExp: s.identityRegexp! };

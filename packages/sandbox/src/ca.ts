@@ -2,7 +2,7 @@
 // certified a release key, as the sandbox key stands in for the key. Its root
 // is made once per sandbox (so re-runs and `orel verify` agree); each run
 // certifies the sandbox key with the real certificate's names.
-import { X509Certificate as NodeX509, createPublicKey, webcrypto, type KeyObject } from 'node:crypto';
+import { X509Certificate as NodeX509, createPrivateKey, createPublicKey, webcrypto, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,14 +23,25 @@ export interface SandboxCa {
   certify(publicKey: KeyObject, like?: { subject: string; subjectAltName?: string }): Promise<string>;
 }
 
-/** Writes `file` once: concurrent runs race with link(), one wins and every run reads the winner. */
-async function writeOnce(file: string, bytes: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+/**
+ * Writes `file` (mode 0600) unless it exists: concurrent runs race with
+ * link(), which publishes a whole file or fails, so one wins and every run
+ * reads the winner. True when this call's bytes won.
+ */
+export async function writeOnce(file: string, bytes: string): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile(tmp, bytes, { mode: 0o600 });
-  await link(tmp, file).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EEXIST') throw e;
-  });
-  await rm(tmp, { force: true });
+  try {
+    return await link(tmp, file).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+        return false;
+      },
+    );
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }
 
 async function makeRoot(): Promise<{ keyPem: string; certPem: string }> {
@@ -66,19 +77,16 @@ function altNames(san: string | undefined): x509.JsonGeneralName[] {
 /** The sandbox CA under `sandboxDir` (made on first use). */
 export async function sandboxCa(sandboxDir: string): Promise<SandboxCa> {
   const dir = join(sandboxDir, 'keys', 'ca');
-  const keyFile = join(dir, 'root.key');
-  const certFile = join(dir, 'root.pem');
-  if (!existsSync(certFile)) {
+  // Certificate and key in one file, written once: no run sees one without the other.
+  const file = join(dir, 'root.pem');
+  if (!existsSync(file)) {
     await mkdir(dir, { recursive: true });
     const made = await makeRoot();
-    // The key first: whoever sees root.pem finds its key beside it. Both come from one winner.
-    await writeOnce(keyFile, made.keyPem);
-    if ((await readFile(keyFile, 'utf8')) === made.keyPem) await writeOnce(certFile, made.certPem);
-    for (let i = 0; i < 100 && !existsSync(certFile); i++) await new Promise((r) => setTimeout(r, 20));
+    await writeOnce(file, `${made.certPem.trimEnd()}\n${made.keyPem.trimEnd()}\n`);
   }
-  const rootPem = await readFile(certFile, 'utf8');
-  const der = x509.PemConverter.decodeFirst(await readFile(keyFile, 'utf8'));
-  const rootKey = await webcrypto.subtle.importKey('pkcs8', der, EC, false, ['sign']);
+  const text = await readFile(file, 'utf8');
+  const rootPem = new NodeX509(text).toString();
+  const rootKey = await webcrypto.subtle.importKey('pkcs8', createPrivateKey(text).export({ type: 'pkcs8', format: 'der' }), EC, false, ['sign']);
   const root = new x509.X509Certificate(rootPem);
   return {
     rootPem,

@@ -10,4 +10,4 @@ export { buildTufRepo, serveTufRepo, type TufRepo } from './tuf-repo.js';
 export { clientTrustConfig, signingConfig } from './signing-config.js';
 export { freePort, reservePort, startDaemon, startOnFreePorts, type Daemon, type DaemonOptions, type ReservedPort } from './daemon.js';
 export { buildTrustedRoot, type TrustInput, type LogKey } from './trusted-root.js';
-export { sandboxCa, type SandboxCa } from './ca.js';
+export { sandboxCa, writeOnce, type SandboxCa } from './ca.js';

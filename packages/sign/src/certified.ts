@@ -2,7 +2,7 @@
 // carry the CA-issued certificate and chain (bundle x509CertificateChain,
 // <file>.cert) the way keyless ones carry Fulcio's. Certificate, chain and
 // key are checked against each other before anything is signed.
-import { X509Certificate, createPublicKey } from 'node:crypto';
+import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { OrelError, type HashAlgorithm, type KeyMaterial, type SignatureResult, type Signer } from '@orel/core';
 import { parsePemBlocks } from './keys.js';
 
@@ -21,7 +21,8 @@ export function parseCertificates(text: string, file: string): X509Certificate[]
   });
 }
 
-const subjectOf = (c: X509Certificate): string => c.subject.replace(/\n/g, ', ');
+/** A certificate's subject on one line ("O=Example, CN=Root"). */
+export const subjectOf = (c: X509Certificate): string => c.subject.replace(/\n/g, ', ');
 
 function validityProblem(c: X509Certificate, at: Date, what: string): string | undefined {
   if (Date.parse(c.validFrom) > at.getTime()) return `${what} (${subjectOf(c)}) is not valid before ${new Date(c.validFrom).toISOString()}`;
@@ -55,11 +56,14 @@ export function chainProblems(leaf: X509Certificate, chain: X509Certificate[], a
   }
   const root = chain[chain.length - 1];
   if (!root) problems.push('the chain is empty: it must end with the root CA');
-  else if (!root.checkIssued(root) || !root.verify(root.publicKey)) problems.push(`the chain ends with ${subjectOf(root)}, which is not self-signed: end it with the root CA`);
+  else if (!isSelfSigned(root)) problems.push(`the chain ends with ${subjectOf(root)}, which is not self-signed: end it with the root CA`);
   return problems;
 }
 
-const spki = (pem: string): string => createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('hex');
+const spki = (key: string | KeyObject): string => (typeof key === 'string' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' }).toString('hex');
+
+/** Whether a certificate is its own issuer (a root CA). */
+export const isSelfSigned = (c: X509Certificate): boolean => c.checkIssued(c) && c.verify(c.publicKey);
 
 export interface CertifySpec {
   /** PEM texts, and the file names that stand for them in messages. */
@@ -76,7 +80,7 @@ export async function certifySigner(signer: Signer, spec: CertifySpec): Promise<
   const { leaf, chain } = checkCertified(spec);
   const keyPem = await signer.publicKeyPem?.();
   if (!keyPem) throw new OrelError('KEY_INVALID', `${signer.ref}: its public key cannot be read, so ${spec.certificate.file} cannot be matched to it`);
-  if (spki(keyPem) !== spki(leaf.publicKey.export({ type: 'spki', format: 'pem' }).toString())) {
+  if (spki(keyPem) !== spki(leaf.publicKey)) {
     throw new OrelError('KEY_INVALID', `${spec.certificate.file} certifies another key than ${signer.ref}'s; nothing was signed`, {
       hint: 'give the certificate the CA issued for this very key (compare openssl x509 -pubkey with the signer\'s public key)',
     });

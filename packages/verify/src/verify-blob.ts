@@ -273,7 +273,7 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
   // The pair is a part of that bundle: verifying the bundle proves it, with no log search.
   if (opts.pairBundle !== undefined && bundleHolds(opts.pairBundle, pair)) return verifyBundleForDigest(name, opts.pairBundle, { sha256: digest }, opts);
   // A corporate CA's certificate is long-lived and checked now, with no log to prove a signing time.
-  if (isCaOnlyRoot(opts.trustedRoot)) return verifyBundleForDigest(name, pairAsBundle(pair, digest), { sha256: digest }, opts);
+  if (isCaOnlyRoot(opts.trustedRoot)) return verifyBundleForDigest(name, certificateSignatureBundle(pair, digest), { sha256: digest }, opts);
   let located: RekorEvidence | undefined;
   if (opts.rekorBundle !== undefined) {
     const rekorBundle = parseRekorBundle(opts.rekorBundle, `${name}: the Rekor bundle`);
@@ -290,7 +290,7 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
   if (opts.rfc3161Timestamp !== undefined) {
     const signedTimestamp = (opts.rfc3161Timestamp as { SignedRFC3161Timestamp?: unknown })?.SignedRFC3161Timestamp;
     if (typeof signedTimestamp !== 'string') throw new OrelError('USAGE', `${name}: the RFC 3161 timestamp file is not cosign's {"SignedRFC3161Timestamp": "<base64>"}`);
-    return verifyBundleForDigest(name, pairAsBundle(pair, digest, [{ signedTimestamp }]), { sha256: digest }, { ...opts, timestampSuffices: true });
+    return verifyBundleForDigest(name, certificateSignatureBundle(pair, digest, [{ signedTimestamp }]), { sha256: digest }, { ...opts, timestampSuffices: true });
   }
   if (!opts.insecureIgnoreTlog || opts.policy?.requireTlog) {
     throw fail(
@@ -304,8 +304,12 @@ async function verifySigCert(name: string, digest: Buffer, opts: VerifyBlobOptio
   return verifyPairUnlogged(name, digest, pair, opts);
 }
 
-/** The v0.3 bundle (JSON) a .sig + .cert pair amounts to, with the RFC 3161 timestamps that vouch for it, if any. */
-function pairAsBundle({ signature, certDer }: Pair, digest: Buffer, rfc3161Timestamps: { signedTimestamp: string }[] = []): unknown {
+/**
+ * The v0.3 bundle (JSON) a detached signature and certificate amount to (a
+ * .sig + .cert pair, a cosign `.sig` image layer), with the RFC 3161
+ * timestamps that vouch for it, if any; no log entry.
+ */
+export function certificateSignatureBundle({ signature, certDer }: { signature: Buffer; certDer: Buffer }, digest: Buffer, rfc3161Timestamps: { signedTimestamp: string }[] = []): unknown {
   return {
     mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
     verificationMaterial: { certificate: { rawBytes: certDer.toString('base64') }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps } },

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '@orel/manifest';
 import { parseImageRef, repoName } from '@orel/oci';
 import { isCertified, loadPlan, type ResolvedPlan } from '@orel/plan';
 import { POLICY_FILES, POLICY_FORMATS, policyYaml, sigstoreTrust, UnexpressiblePolicyError, type CaSigner, type PolicyFormat, type PolicyInput } from '@orel/policy';
-import { parseCertificates } from '@orel/sign';
+import { isSelfSigned, parseCertificates } from '@orel/sign';
 import { loadTrustedRoot, SANDBOX } from '@orel/verify';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
@@ -53,8 +53,7 @@ async function caSigner(rp: ResolvedPlan, chainFile: string, sandboxRoot: string
     throw new OrelError('USAGE', `cannot read the CA certificates ${file}: ${e.code ?? e.message}`, { cause: e });
   });
   const certs = parseCertificates(text, file);
-  const selfSigned = (c: (typeof certs)[number]) => c.checkIssued(c) && c.verify(c.publicKey);
-  if (!certs.some(selfSigned)) throw new OrelError('PLAN_INVALID', `${file} holds no self-signed root CA certificate`, { hint: 'admission controllers anchor trust in the root: list the chain up to the root (verification.ca or certificateChain)' });
+  if (!certs.some(isSelfSigned)) throw new OrelError('PLAN_INVALID', `${file} holds no self-signed root CA certificate`, { hint: 'admission controllers anchor trust in the root: list the chain up to the root (verification.ca or certificateChain)' });
   const v = rp.plan.verification ?? {};
   const signer: CaSigner = {
     kind: 'ca',
@@ -62,8 +61,8 @@ async function caSigner(rp: ResolvedPlan, chainFile: string, sandboxRoot: string
     identityRegexp: v.identity ? undefined : v.identityRegexp,
     issuer: v.issuer,
     issuerRegexp: v.issuer ? undefined : v.issuerRegexp,
-    rootsPem: certs.filter(selfSigned).map((c) => c.toString()).join(''),
-    intermediatesPem: certs.filter((c) => !selfSigned(c)).map((c) => c.toString()).join(''),
+    rootsPem: certs.filter(isSelfSigned).map((c) => c.toString()).join(''),
+    intermediatesPem: certs.filter((c) => !isSelfSigned(c)).map((c) => c.toString()).join(''),
   };
   return { signer, file };
 }
