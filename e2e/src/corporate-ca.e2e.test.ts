@@ -17,6 +17,7 @@ import { makeCa, makeKey, opensslMissing, type TestCa } from '@orel/test-ca';
 import { certifiedSignerPlan, errorLines, orel, snapshot, workspace, type OrelRun, type Workspace } from './helpers.js';
 import { notesSkip, runVerifyNotes } from './notes-runner.js';
 import { peer, runPeer, type Peer } from './peers.js';
+import { shellWords } from '@orel/release';
 
 const IDENTITY = 'release@example.com';
 const cosign = peer('cosign');
@@ -118,6 +119,28 @@ describe('a release signed with a corporate-CA-certified key', { skip }, () => {
     assert.match(untrusted.stderr, /not issued under verification\.ca/);
     // Each run stopped before its first write: every target is as the release left it.
     assert.deepEqual(snapshot(join(ws.dir, 'out')), before);
+  });
+});
+
+describe('Spin naming with a CA-certified key: one crt.pem for every .sig', { skip }, () => {
+  test('crt.pem chains to the root in openssl; every VERIFY.md command (cosign with --certificate-chain) passes verbatim; another CA is refused', { skip: notesSkip }, async (t) => {
+    const ws = workspace(t);
+    const ca = makeCa(join(ws.dir, 'pki'));
+    const other = makeCa(join(ws.dir, 'other-pki'), 'Attacker Inc');
+    ca.issue('release', makeKey(ca.dir, 'release.key'));
+    const plan = ws.variant('spin.yaml', (y) => certifiedSignerPlan(y).replace('outputs: [bundle, sig, cert]', 'outputs: [sig, cert]\n  naming: spin').concat(`\nverification:\n  identity: ${IDENTITY}\n`));
+    const r = await orel(['release', '--plan', plan, '--nomock', '--json'], { cwd: ws.dir, env: { COSIGN_PASSWORD: undefined } });
+    assert.equal(r.status, 0, errorLines(r.stderr) || r.stderr.slice(-2000));
+    const dir = join(ws.dir, 'out/release/release/v1.2.0');
+    const files = readdirSync(dir);
+    assert.deepEqual(files.filter((f) => /\.(cert|pem|sigstore\.json)$/.test(f) && !f.endsWith('.intoto.sigstore.json')).sort(), ['ca-chain.pem', 'crt.pem']);
+    writeFileSync(join(ws.dir, 'leaf.pem'), Buffer.from(readFileSync(join(dir, 'crt.pem'), 'utf8'), 'base64'));
+    assert.match(execFileSync('openssl', ['verify', '-CAfile', ca.root, '-untrusted', ca.intermediate, join(ws.dir, 'leaf.pem')], { encoding: 'utf8' }), /: OK/);
+    const lines = await runVerifyNotes(t, dir);
+    assert.ok(lines.some((l) => l.startsWith('cosign verify-blob ') && l.includes('--certificate crt.pem --certificate-chain ca-chain.pem')), lines.join('\n'));
+    const pair = lines.find((l) => l.startsWith('cosign verify-blob ') && l.includes('--certificate crt.pem'))!;
+    const refused = await runPeer((cosign as Peer).path, shellWords(pair.replace('ca-chain.pem', other.chain)).slice(1), dir);
+    assert.notEqual(refused.status, 0, 'cosign accepted crt.pem under another CA');
   });
 });
 

@@ -4,10 +4,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorLines, orel, snapshot, workspace, type Workspace } from './helpers.js';
+import { extractCommands, shellWords } from '@orel/release';
 
 const RUNNER = fileURLToPath(new URL('./run-orel.mjs', import.meta.url));
 const STAGING_LAYOUT = '    layout:\n      default: "stage/{version}/{name}"\n';
@@ -101,6 +102,79 @@ describe('integrity: resume, one run at a time, no hangs', () => {
       assert.equal(after.get(f)?.ino, s.ino, `${f} was not written again`);
     }
     assert.ok(![...after.keys()].some((f) => f.includes('.orel-tmp')), 'no stray temp files');
+  });
+
+  test("kill -9 of a keyless Spin stage while it publishes: the re-run keeps the crt.pem its published signatures were made under, and the release verifies", async (t) => {
+    const ws = workspace(t, 'release.yaml');
+    const plan = ws.variant('spin.yaml', (y) => y.replace(STAGING_LAYOUT, '').replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: spin\n'));
+    const child = spawn(process.execPath, ['--conditions=development', '--import', import.meta.resolve('tsx'), RUNNER, 'stage', '--plan', plan, '--sandbox', ws.sandbox], {
+      cwd: ws.dir,
+      env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const staging = join(ws.sandbox, 'targets/staging/stage/1.2.0');
+    const published = () => files(staging).filter((f) => !f.includes('.orel-tmp'));
+    const deadline = Date.now() + 60_000;
+    // Signing is done before the first upload: a .sig on the target means every file was signed under one certificate.
+    while (!published().some((f) => f.endsWith('.sig')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+    const before = snapshot(staging);
+    assert.ok([...before.keys()].some((f) => f.endsWith('.sig')), 'killed while publishing signatures');
+    ok(await run(ws, ['stage', '--plan', plan]));
+    const after = snapshot(staging);
+    for (const [f, s] of before) {
+      if (!f.includes('.orel-tmp')) assert.equal(after.get(f)?.ino, s.ino, `${f} was not written again`);
+    }
+    assert.equal([...after.keys()].filter((f) => f.endsWith('crt.pem')).length, 1, 'one crt.pem');
+    ok(await run(ws, ['release', '--plan', plan]));
+    const dir = releaseDir(ws);
+    assert.ok(existsSync(join(dir, 'crt.pem')) && !existsSync(join(dir, 'hello-linux-amd64.cert')));
+    const lines = extractCommands(readFileSync(join(dir, 'VERIFY.md'), 'utf8')).filter((c) => c.startsWith('orel verify-blob'));
+    assert.ok(lines.some((c) => c.includes('--certificate crt.pem')), lines.join('\n'));
+    for (const line of lines) {
+      const v = await orel(shellWords(line).slice(1), { cwd: dir });
+      assert.equal(v.status, 0, `${line}\n${v.stderr}`);
+    }
+  });
+
+  test("a Spin stage killed between crt.pem's upload and its journal record resumes; a squatted crt.pem is refused before anything is signed", async (t) => {
+    const ws = workspace(t, 'release.yaml');
+    const plan = ws.variant('spin.yaml', (y) => y.replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: spin\n'));
+    const staged = join(ws.sandbox, 'targets/staging/stage/1.2.0/crt.pem');
+    mkdirSync(join(staged, '..'), { recursive: true });
+    writeFileSync(staged, 'squatter\n');
+    const squatted = await run(ws, ['stage', '--plan', plan]);
+    assert.notEqual(squatted.status, 0);
+    assert.match(errorLines(squatted.stderr), /error\[PUBLISH_CONFLICT\]: .*crt\.pem already holds other bytes than crt\.pem/);
+    assert.deepEqual(files(join(staged, '..')), ['crt.pem'], 'nothing else written');
+    assert.equal(readFileSync(staged, 'utf8'), 'squatter\n');
+    rmSync(staged);
+
+    ok(await run(ws, ['stage', '--plan', plan]));
+    // The journal as a kill right after crt.pem's upload leaves it: every file signed, crt.pem on the target but not recorded.
+    const stateDir = join(ws.sandbox, 'state/hello-1.2.0');
+    const build = readdirSync(stateDir).find((d) => d !== 'state.json' && d !== 'lock')!;
+    const journal = join(stateDir, build, 'journal.jsonl');
+    const lines = readFileSync(journal, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { s: string; k?: string; done?: boolean });
+    const kept = lines.filter((l) => !(l.s === 'publish' && l.k?.endsWith('crt.pem')) && !(l.done && ['publish', 'verify', 'record'].includes(l.s)));
+    assert.ok(kept.length < lines.length, 'the journal recorded crt.pem');
+    writeFileSync(journal, kept.map((l) => JSON.stringify(l) + '\n').join(''));
+    const bytes = readFileSync(staged);
+    ok(await run(ws, ['stage', '--plan', plan]));
+    assert.deepEqual(readFileSync(staged), bytes, 'crt.pem kept');
+    ok(await run(ws, ['release', '--plan', plan]));
+  });
+
+  test('a keyless Spin stage is refused as a shard before anything is written: each shard would sign under a certificate of its own', async (t) => {
+    const ws = workspace(t, 'release.yaml');
+    const plan = ws.variant('spin.yaml', (y) => y.replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: spin\n'));
+    const r = await run(ws, ['stage', '--plan', plan, '--shard', '1/2', '--build-id', 'b1']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /--shard 1\/2: .*spin\.yaml names one certificate for every signature \(crt\.pem\), and each shard would sign under a Fulcio certificate of its own/);
+    assert.match(r.stderr, /name certificates per file \(signing\.naming: kubernetes or cosign\)/);
+    assert.equal(existsSync(join(ws.sandbox, 'targets')), false, 'nothing written');
   });
 
   test('a temp file left by a killed run fails verify; the next run sweeps it', async (t) => {

@@ -66,9 +66,12 @@ describe('cosign agrees on keyless .sig + .cert: the pair is proved by its Rekor
 });
 
 describe('naming presets round-trip: orel writes the names, cosign and VERIFY.md use them', { skip: typeof cosign === 'string' ? cosign : undefined }, () => {
-  // cosign's --output-certificate habit: <file>.sig + <file>.pem; Carvel and Flux: only checksums.txt signed, as checksums.txt.sig + .pem.
-  for (const [preset, edit, signed, absent] of [
-    ['cosign (<file>.sig + <file>.pem)', (y: string) => y.replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: cosign\n'), ['hello-linux-amd64', 'hello-1.2.0-darwin-arm64.tar.gz'], ['hello-linux-amd64.cert', 'hello-linux-amd64.sigstore.json']],
+  // cosign's --output-certificate habit: <file>.sig + <file>.pem; Spin: <file>.sig + one crt.pem;
+  // Carvel and Flux: only checksums.txt signed, as checksums.txt.sig + .pem.
+  const perFile = (f: string) => `${f}.pem`;
+  for (const [preset, edit, signed, absent, cert] of [
+    ['cosign (<file>.sig + <file>.pem)', (y: string) => y.replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: cosign\n'), ['hello-linux-amd64', 'hello-1.2.0-darwin-arm64.tar.gz'], ['hello-linux-amd64.cert', 'hello-linux-amd64.sigstore.json'], perFile],
+    ['Spin (<file>.sig + crt.pem)', (y: string) => y.replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: spin\n'), ['hello-linux-amd64', 'hello-1.2.0-darwin-arm64.tar.gz', 'hello-1.2.0.spdx.json'], ['hello-linux-amd64.cert', 'hello-linux-amd64.pem', 'SHA256SUMS.sig'], () => 'crt.pem'],
     [
       'Carvel/Flux (checksums.txt + .sig + .pem)',
       (y: string) =>
@@ -78,6 +81,7 @@ describe('naming presets round-trip: orel writes the names, cosign and VERIFY.md
           .replace('    - { name: SHA256SUMS, algorithm: sha256 }\n    - { name: SHA512SUMS, algorithm: sha512 }\n', '    - { name: checksums.txt, algorithm: sha256 }\n'),
       ['checksums.txt'],
       ['hello-linux-amd64.sig', 'hello-linux-amd64.pem', 'checksums.txt.cert'],
+      perFile,
     ],
   ] as const) {
     test(`${preset}: cosign verify-blob accepts each pair under its names; VERIFY.md's orel lines name them and pass verbatim`, async (t) => {
@@ -91,7 +95,7 @@ describe('naming presets round-trip: orel writes the names, cosign and VERIFY.md
       const sb = await sandbox(t, ws, policy.identity, policy.issuer);
       const env = cosignLegacyEnv(ws.dir, sb.trustedRootPath);
       for (const file of signed) {
-        const pair = (identity: string) => run(cosign as Peer, ['verify-blob', file, '--signature', `${file}.sig`, '--certificate', `${file}.pem`, '--certificate-identity', identity, '--certificate-oidc-issuer', policy.issuer, '--rekor-url', rootOf(sb.rekorUrl)], dir, env);
+        const pair = (identity: string) => run(cosign as Peer, ['verify-blob', file, '--signature', `${file}.sig`, '--certificate', cert(file), '--certificate-identity', identity, '--certificate-oidc-issuer', policy.issuer, '--rekor-url', rootOf(sb.rekorUrl)], dir, env);
         const ok = await pair(policy.identity);
         assert.equal(ok.status, 0, `${file}\n${ok.out}`);
         assert.notEqual((await pair(ATTACKER)).status, 0, `${file}: another identity`);
@@ -99,7 +103,7 @@ describe('naming presets round-trip: orel writes the names, cosign and VERIFY.md
       // VERIFY.md names the files as written, and its orel lines pass as printed.
       const lines = extractCommands(readFileSync(join(dir, 'VERIFY.md'), 'utf8')).filter((c) => c.startsWith('orel verify-blob'));
       const pairs = lines.filter((c) => c.includes('--signature'));
-      assert.ok(pairs.length > 0 && pairs.every((c) => /verify-blob (\S+) --signature \1\.sig --certificate \1\.pem /.test(c)), lines.join('\n'));
+      assert.ok(pairs.length > 0 && pairs.every((c) => { const f = /verify-blob (\S+) /.exec(c)![1]; return c.includes(` --signature ${f}.sig --certificate ${cert(f)} `); }), lines.join('\n'));
       for (const line of lines) {
         const v = await orel(shellWords(line).slice(1), { cwd: dir });
         assert.equal(v.status, 0, `${line}\n${v.stderr}`);

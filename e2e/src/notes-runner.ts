@@ -40,7 +40,8 @@ export async function runVerifyNotes(t: TestContext, dir: string, env: Record<st
   for (const line of lines) {
     const res = await runLine(line, dir, env);
     assert.equal(res.status, 0, `${line}\n${res.out}`);
-    if (line.startsWith('cosign ')) assert.doesNotMatch(res.out, /deprecated/i, line);
+    // A release without bundles gets the detached form, whose deprecation VERIFY.md mentions; any other cosign line runs clean.
+    if (line.startsWith('cosign ') && !line.includes(' --signature ')) assert.doesNotMatch(res.out, /deprecated/i, line);
   }
   // Another signer: each signature line with a foreign identity, issuer or key fails.
   const foreign: [string, string][] = [

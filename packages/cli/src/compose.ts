@@ -6,7 +6,7 @@ import { registryAccess, sandboxMapping, type RegistryAccess } from '@orel/oci';
 import { FileJournal, MemoryJournal, type Journal } from '@orel/pipeline';
 import { writeFileAtomic } from '@orel/manifest';
 import { acquireLock } from './lock.js';
-import { loadPlan, type ResolvedPlan } from '@orel/plan';
+import { loadPlan, sharedCertificateName, type ResolvedPlan } from '@orel/plan';
 import { PublicUrlReader } from '@orel/publish';
 import { STAGE_MANIFEST_NAME, newRunState, parseShard, type Mode, type ReleaseContext, type ReleaseReport, type ShardSpec, type Trust } from '@orel/release';
 import { startRegistry } from '@orel/sandbox';
@@ -76,6 +76,12 @@ function shardingOf(opts: GlobalOptions, rp: ResolvedPlan): { shard?: ShardSpec;
   if ((shard || merge) && !rp.buildIdPinned) {
     throw new OrelError('USAGE', `${shard ? `--shard ${opts.shard}` : 'merge'}: the shards of one build must share its build id, and none was given`, {
       hint: 'pass the same --build-id (e.g. the CI run id) to every `orel stage --shard I/N` and to `orel merge`, or set release.buildId in the plan',
+    });
+  }
+  const shared = sharedCertificateName(rp.plan);
+  if (shard && shared && rp.plan.signers?.[rp.plan.signing!.signer]?.type === 'keyless') {
+    throw new OrelError('USAGE', `--shard ${opts.shard}: ${rp.file} names one certificate for every signature (${shared}), and each shard would sign under a Fulcio certificate of its own`, {
+      hint: 'stage unsharded, or name certificates per file (signing.naming: kubernetes or cosign)',
     });
   }
   return { shard, merge, artifactsRoot: opts.root === undefined ? undefined : resolve(opts.root) };

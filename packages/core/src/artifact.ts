@@ -18,9 +18,6 @@ export type ArtifactKind =
   | 'image'; // a container image (by digest), never a local file
 
 /** Kinds that come out of the build (inputs) rather than out of orel. */
-/** What each signing output adds to the signed file's name in the Kubernetes layout (dl.k8s.io), orel's default. */
-export const KUBERNETES_OUTPUT_SUFFIXES = { bundle: '.sigstore.json', sig: '.sig', cert: '.cert' } as const;
-
 export const BUILD_KINDS: readonly ArtifactKind[] = ['binary', 'archive', 'sbom', 'provenance', 'other'];
 
 export interface Artifact {

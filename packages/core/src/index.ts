@@ -8,3 +8,4 @@ export * from './ports.js';
 export * from './log.js';
 export * from './process.js';
 export * from './version.js';
+export * from './output-names.js';

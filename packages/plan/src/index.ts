@@ -8,5 +8,5 @@ export { parseVersion, defaultBuildId, type VersionParts } from './version.js';
 export { BUILTIN_VARS } from './semantic.js';
 export { suggest, editDistance } from './suggest.js';
 export * from './limits.js';
-export { NAMING_PRESETS, NAMING_PRESET_NAMES, NAME_TEMPLATE_RE, outputName, outputSuffixes, type NamingPreset } from './signing-names.js';
+export { NAMING_PRESETS, NAMING_PRESET_NAMES, NAME_TEMPLATE_RE, SHARED_NAME_RE, outputNames, sharedCertificateName, type NamingPreset } from './signing-names.js';
 export { CA_CHAIN_FILE, CA_TRUSTED_ROOT_FILE } from './semantic-paths.js';

@@ -11,6 +11,9 @@ describe('GitHub limits', () => {
     const k = countGitHubAssets({ artifacts: 10, signing: { what: 'checksums', outputs: ['bundle'], publicKey: true }, checksumFiles: ['SHA256SUMS'], perFileChecksums: ['sha256'] });
     // 10 × (file + .sha256) + SHA256SUMS + SHA256SUMS.sigstore.json + cosign.pub + VERIFY.md
     assert.equal(k.total, 24);
+    // Spin: one crt.pem for the whole release, not one per file; signing artifacts leaves SHA256SUMS unsigned.
+    const spin = countGitHubAssets({ artifacts: 301, signing: { what: 'artifacts', outputs: ['sig', 'cert'], names: { bundle: '{file}.sigstore.json', sig: '{file}.sig', cert: 'crt.pem' } }, checksumFiles: ['SHA256SUMS'], notes: false });
+    assert.deepEqual([spin.perArtifact, spin.shared, spin.total], [['file', '.sig'], ['SHA256SUMS', 'crt.pem'], 604]);
   });
 
   it('explains too many assets with the numbers and the fix', () => {
@@ -43,8 +46,8 @@ describe('GitHub limits', () => {
     const arts = Array.from({ length: 333 }, (_, i) => ({ name: `a${i}`, size: 10 }));
     const ps = checkPlanGitHubLimits(plan, arts);
     assert.equal(ps.length, 1);
-    // 333 × 3 + SHA256SUMS + .sig + .cert + VERIFY.md = 1,003
-    assert.match(ps[0], /'gh' would receive 1,003 assets/);
+    // 333 × 3 + SHA256SUMS + VERIFY.md = 1,001 (signing artifacts leaves SHA256SUMS unsigned)
+    assert.match(ps[0], /'gh' would receive 1,001 assets/);
     assert.deepEqual(checkPlanGitHubLimits(plan, arts.slice(0, 300)), []);
   });
 });

@@ -1,7 +1,8 @@
 // GitHub's hard release limits, checked at plan time (before any upload):
 // at most 1000 assets per release, each under 2 GiB
 // (docs.github.com: "About releases" — storage and bandwidth quotas).
-import { NAMING_PRESETS, outputSuffixes } from './signing-names.js';
+import { KUBERNETES_OUTPUT_NAMES, outputLabel, sharedOutputName, type OutputNames } from '@orel/core';
+import { outputNames } from './signing-names.js';
 import type { Plan } from './types.js';
 
 export const GITHUB_MAX_ASSETS = 1000;
@@ -20,7 +21,7 @@ export interface GitHubAssetCount {
 
 export interface AssetCountInput {
   artifacts: number;
-  signing?: { what: 'artifacts' | 'checksums'; outputs: readonly ('bundle' | 'sig' | 'cert')[]; publicKey?: boolean; suffixes?: Record<'bundle' | 'sig' | 'cert', string> };
+  signing?: { what: 'artifacts' | 'checksums'; outputs: readonly ('bundle' | 'sig' | 'cert')[]; publicKey?: boolean; names?: OutputNames };
   /** Aggregate checksum file names (SHA256SUMS...). */
   checksumFiles?: readonly string[];
   /** Per-file checksum algorithms (<file>.sha256...). */
@@ -31,13 +32,17 @@ export interface AssetCountInput {
 
 /** Counts the assets one GitHub release receives (GitHub assets are flat: one per file). */
 export function countGitHubAssets(i: AssetCountInput): GitHubAssetCount {
-  const suffixes = i.signing?.suffixes ?? NAMING_PRESETS.kubernetes;
-  const sigSuffixes = (i.signing?.outputs ?? []).map((o) => suffixes[o]);
+  const names = i.signing?.names ?? KUBERNETES_OUTPUT_NAMES;
+  const outputs = i.signing?.outputs ?? [];
+  const sigSuffixes = outputs.filter((o) => !sharedOutputName(names, o)).map((o) => outputLabel(names, o));
+  const sharedOutputs = outputs.flatMap((o) => sharedOutputName(names, o) ?? []);
   const perArtifact = ['file', ...(i.signing?.what === 'artifacts' ? sigSuffixes : []), ...(i.perFileChecksums ?? []).map((a) => `.${a}`)];
   const sums = i.checksumFiles ?? [];
   const shared = [
     ...sums,
-    ...(i.signing?.what === 'checksums' || i.signing?.what === 'artifacts' ? sums.flatMap((s) => sigSuffixes.map((x) => s + x)) : []),
+    // Signing artifacts signs the build's files, not the checksum files over them.
+    ...(i.signing?.what === 'checksums' ? sums.flatMap((s) => sigSuffixes.map((x) => s + x)) : []),
+    ...sharedOutputs,
     ...(i.signing?.publicKey ? ['cosign.pub'] : []),
     ...(i.notes === false ? [] : ['VERIFY.md']),
   ];
@@ -81,7 +86,7 @@ export function checkPlanGitHubLimits(plan: Plan, artifacts: { name: string; siz
   const signer = plan.signing ? plan.signers?.[plan.signing.signer] : undefined;
   const count = countGitHubAssets({
     artifacts: artifacts.length,
-    signing: plan.signing && { what: plan.signing.what, outputs: plan.signing.outputs, publicKey: signer !== undefined && signer.type !== 'keyless', suffixes: outputSuffixes(plan.signing) },
+    signing: plan.signing && { what: plan.signing.what, outputs: plan.signing.outputs, publicKey: signer !== undefined && signer.type !== 'keyless', names: outputNames(plan.signing) },
     checksumFiles: plan.checksums?.files?.map((f) => f.name),
     perFileChecksums: plan.checksums?.perFile,
   });

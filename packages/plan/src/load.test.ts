@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { isOrelError, OrelError, redact } from '@orel/core';
-import { loadPlan, outputSuffixes, parsePlan, resolveSecret, stageSteps, withoutSecrets } from './index.js';
+import { loadPlan, outputNames, parsePlan, resolveSecret, stageSteps, withoutSecrets } from './index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 const quickstart = fileURLToPath(new URL('../../../examples/quickstart/release-key.yaml', import.meta.url));
@@ -281,17 +281,23 @@ test('Rekor v2 without bundles, and signingConfig "tuf" without verification.tuf
 
 const e2 = (e: { details?: string[]; message: string }): string[] => [e.message, ...(e.details ?? [])];
 
-test('signing output names: a preset or "{file}<suffix>" templates; Spin\'s shared crt.pem and clashing names are refused with the fix', async () => {
+test('signing output names: a preset or "{file}<suffix>" templates, or one shared certificate file (Spin\'s crt.pem); a shared signature and clashing names are refused with the fix', async () => {
   const signing = (extra: string) => minimal(`signers:\n  s: { type: keyless }\nverification: { identity: a@b.c, issuer: https://i.example }\nsigning:\n  signer: s\n  what: artifacts\n  outputs: [sig, cert]\n${extra}`);
   const rp = parsePlan(signing('  naming: cosign\n'), 'r.yaml');
-  assert.deepEqual(outputSuffixes(rp.plan.signing), { bundle: '.sigstore.json', sig: '.sig', cert: '.pem' });
-  assert.deepEqual(outputSuffixes(parsePlan(signing('  names: { cert: "{file}.crt" }\n'), 'r.yaml').plan.signing), { bundle: '.sigstore.json', sig: '.sig', cert: '.crt' });
-  assert.deepEqual(outputSuffixes(undefined), { bundle: '.sigstore.json', sig: '.sig', cert: '.cert' });
+  assert.deepEqual(outputNames(rp.plan.signing), { bundle: '{file}.sigstore.json', sig: '{file}.sig', cert: '{file}.pem' });
+  assert.deepEqual(outputNames(parsePlan(signing('  names: { cert: "{file}.crt" }\n'), 'r.yaml').plan.signing), { bundle: '{file}.sigstore.json', sig: '{file}.sig', cert: '{file}.crt' });
+  assert.deepEqual(outputNames(undefined), { bundle: '{file}.sigstore.json', sig: '{file}.sig', cert: '{file}.cert' });
+  assert.deepEqual(outputNames(parsePlan(signing('  naming: spin\n'), 'r.yaml').plan.signing), { bundle: '{file}.sigstore.json', sig: '{file}.sig', cert: 'crt.pem' });
+  assert.equal(outputNames(parsePlan(signing('  names: { cert: release.crt }\n'), 'r.yaml').plan.signing).cert, 'release.crt');
 
-  const shared = await orelError('PLAN_INVALID', () => parsePlan(signing('  names: { cert: crt.pem }\n'), 'r.yaml'));
-  assert.match(shared.message, /r\.yaml:15:18: signing\.names\.cert: expected a template "\{file\}<suffix>"/);
-  const preset = await orelError('PLAN_INVALID', () => parsePlan(signing('  naming: spin\n'), 'r.yaml'));
-  assert.match(preset.message, /signing\.naming: expected one of kubernetes, cosign \(got "spin"\)/);
+  const sharedSig = await orelError('PLAN_INVALID', () => parsePlan(signing('  names: { sig: all.sig }\n'), 'r.yaml'));
+  assert.match(sharedSig.message, /r\.yaml:15:17: signing\.names\.sig: expected a template "\{file\}<suffix>", e\.g\. "\{file\}\.sig" \(a signature is named after the file it signs\)/);
+  const dir = await orelError('PLAN_INVALID', () => parsePlan(signing('  names: { cert: certs/crt.pem }\n'), 'r.yaml'));
+  assert.match(dir.message, /signing\.names\.cert: expected a template "\{file\}<suffix>" \(e\.g\. "\{file\}\.pem"\) or one file name with no "\/"/);
+  const preset = await orelError('PLAN_INVALID', () => parsePlan(signing('  naming: sigstore\n'), 'r.yaml'));
+  assert.match(preset.message, /signing\.naming: expected one of kubernetes, cosign, spin \(got "sigstore"\)/);
+  const sums = await orelError('PLAN_INVALID', () => parsePlan(signing('  naming: spin\nchecksums:\n  files: [{ name: crt.pem, algorithm: sha256 }]\n'), 'r.yaml'));
+  assert.match(sums.message, /signing\.naming: the shared certificate "crt\.pem" has the name of a checksum file/);
   const clash = await orelError('PLAN_INVALID', () => parsePlan(signing('  names: { cert: "{file}.sig" }\n'), 'r.yaml'));
   assert.match(clash.message, /r\.yaml:15:\d+: signing\.names\.cert: the cert output would be named "\{file\}\.sig", as the sig output is: give each its own name/);
 });

@@ -3,7 +3,7 @@
 // object is closed (additionalProperties: false) so a typo is an error, not
 // a silently ignored key. "x-expected" is our annotation: the wording used in
 // error messages when a pattern does not match.
-import { NAME_TEMPLATE_RE, NAMING_PRESET_NAMES } from './signing-names.js';
+import { NAME_TEMPLATE_RE, NAMING_PRESET_NAMES, SHARED_NAME_RE } from './signing-names.js';
 
 export const ARTIFACT_KINDS = [
   'binary', 'archive', 'sbom', 'provenance', 'other', 'checksum', 'signature',
@@ -183,8 +183,10 @@ export const planSchema = {
         }),
         minItems: 1, uniqueItems: true,
       },
-      naming: { type: 'string', enum: [...NAMING_PRESET_NAMES], description: 'How the outputs are named: kubernetes (<file>.sig, <file>.cert; default) or cosign (<file>.sig, <file>.pem, as cosign --output-certificate, GoReleaser, Flux and Carvel name them).' },
-      names: closed('Per-output name templates "{file}<suffix>", winning over naming (e.g. cert: "{file}.crt").', Object.fromEntries(SIGN_OUTPUTS.map((o) => [o, str(`Name of the ${o} output: "{file}" then a suffix.`, { pattern: NAME_TEMPLATE_RE.source, 'x-expected': 'a template "{file}<suffix>", e.g. "{file}.pem" (outputs are named after the file they sign)' })]))),
+      naming: { type: 'string', enum: [...NAMING_PRESET_NAMES], description: 'How the outputs are named: kubernetes (<file>.sig, <file>.cert; default), cosign (<file>.sig, <file>.pem, as cosign --output-certificate, GoReleaser, Flux and Carvel name them) or spin (<file>.sig and one crt.pem, the certificate every signature was made under).' },
+      names: closed('Per-output names, winning over naming: a template "{file}<suffix>" (e.g. cert: "{file}.crt"), or for cert one shared file name (e.g. "crt.pem").', Object.fromEntries(SIGN_OUTPUTS.map((o) => [o, o === 'cert'
+        ? str('Name of the cert output: "{file}" then a suffix, or one file name every signature shares.', { pattern: `${NAME_TEMPLATE_RE.source}|${SHARED_NAME_RE.source}`, 'x-expected': 'a template "{file}<suffix>" (e.g. "{file}.pem") or one file name with no "/" (e.g. "crt.pem")' })
+        : str(`Name of the ${o} output: "{file}" then a suffix.`, { pattern: NAME_TEMPLATE_RE.source, 'x-expected': 'a template "{file}<suffix>", e.g. "{file}.sig" (a signature is named after the file it signs)' })]))),
       transparencyLog: bool('Upload key-signed entries to Rekor as well (keyless always does); verification then requires them.'),
       rekor: str('Rekor URL for key-signed entries (default: public-good Rekor; mock mode: the sandbox Rekor).', { pattern: '^https?://' }),
       concurrency: concurrency('Signatures in flight (default 32 when each waits on a transparency log, keyless or transparencyLog; else 8).'),

@@ -1,7 +1,8 @@
 // Checks the schema cannot express: cross references between sections and
 // uniqueness of names. Pure: plan data in, positioned problems out.
 import { problem, type Problem, type SourceCtx } from './problems.js';
-import { outputSuffixes } from './signing-names.js';
+import { outputNames } from './signing-names.js';
+import { outputLabel, sharedOutputName } from '@orel/core';
 import { didYouMean } from './suggest.js';
 import { isCertified, type Plan } from './types.js';
 
@@ -88,12 +89,17 @@ export function semanticProblems(ctx: SourceCtx, plan: Plan): Problem[] {
       out.push(problem(ctx, ['signing', 'outputs', sig], `signer "${name}" signs with a certificate: its "sig" output needs "cert" too (each .sig is verified with the certificate beside it); add cert, or drop sig and keep the bundle`));
     }
     // Two outputs (or an output and a per-file checksum) of one name would overwrite each other.
-    const suffixes = outputSuffixes(plan.signing);
+    const outNames = outputNames(plan.signing);
     const taken = new Map<string, string>((plan.checksums?.perFile ?? []).map((a) => [`.${a}`, `checksums.perFile ${a}`]));
     for (const o of plan.signing.outputs) {
-      const other = taken.get(suffixes[o]);
-      if (other) out.push(problem(ctx, plan.signing.names?.[o] ? ['signing', 'names', o] : ['signing', 'naming'], `the ${o} output would be named "{file}${suffixes[o]}", as ${other} is: give each its own name`));
-      taken.set(suffixes[o], `the ${o} output`);
+      const label = outputLabel(outNames, o);
+      const other = taken.get(label);
+      if (other) out.push(problem(ctx, plan.signing.names?.[o] ? ['signing', 'names', o] : ['signing', 'naming'], `the ${o} output would be named "${outNames[o]}", as ${other} is: give each its own name`));
+      taken.set(label, `the ${o} output`);
+    }
+    const shared = sharedOutputName(outNames, 'cert');
+    if (shared && plan.signing.outputs.includes('cert') && plan.checksums?.files?.some((f) => f.name === shared)) {
+      out.push(problem(ctx, plan.signing.names?.cert ? ['signing', 'names', 'cert'] : ['signing', 'naming'], `the shared certificate "${shared}" has the name of a checksum file: give it another`));
     }
   }
 

@@ -1,32 +1,34 @@
-// What the signing outputs of a file are called: a naming convention (the
-// Kubernetes layout, or cosign's habit of a .pem certificate) and per-output
-// templates "{file}<suffix>". Every output is named after the file it signs,
-// so the stage, its shards, VERIFY.md and verification agree on one rule.
-import { KUBERNETES_OUTPUT_SUFFIXES } from '@orel/core';
-import type { SignOutput, SigningSection } from './types.js';
+// What the signing outputs of a file are called: a naming convention
+// (presets) and per-output templates. "{file}<suffix>" names an output after
+// the file it signs; a plain name is one certificate every signature shares
+// (Spin's crt.pem). The stage, its shards, VERIFY.md and verification all
+// name outputs through outputName, so they agree on one rule.
+import { KUBERNETES_OUTPUT_NAMES, sharedOutputName, type OutputNames } from '@orel/core';
+import type { Plan, SigningSection } from './types.js';
 
 export const NAMING_PRESETS = {
   /** dl.k8s.io: <file>.sig, <file>.cert (base64 PEM), <file>.sigstore.json. */
-  kubernetes: KUBERNETES_OUTPUT_SUFFIXES,
+  kubernetes: KUBERNETES_OUTPUT_NAMES,
   /** cosign sign-blob --output-signature <file>.sig --output-certificate <file>.pem (GoReleaser, Flux, Carvel). */
-  cosign: { ...KUBERNETES_OUTPUT_SUFFIXES, cert: '.pem' },
-} as const satisfies Record<string, Record<SignOutput, string>>;
+  cosign: { ...KUBERNETES_OUTPUT_NAMES, cert: '{file}.pem' },
+  /** Spin: <file>.sig, and crt.pem, the one certificate every signature was made under. */
+  spin: { ...KUBERNETES_OUTPUT_NAMES, cert: 'crt.pem' },
+} as const satisfies Record<string, OutputNames>;
 
 export type NamingPreset = keyof typeof NAMING_PRESETS;
 export const NAMING_PRESET_NAMES = Object.keys(NAMING_PRESETS) as NamingPreset[];
 
-/** A template names an output after its file: "{file}" then a suffix with no "/" or placeholder. */
+/** A per-file template: "{file}" then a suffix with no "/" or placeholder. */
 export const NAME_TEMPLATE_RE = /^\{file\}([^/{}\s]+)$/;
+/** A shared file's name (a certificate only): no "/", placeholder or leading dot. */
+export const SHARED_NAME_RE = /^[^./{}\s][^/{}\s]*$/;
 
-/** The suffix each output adds to the signed file's name. */
-export function outputSuffixes(signing: Pick<SigningSection, 'naming' | 'names'> | undefined): Record<SignOutput, string> {
-  const out: Record<SignOutput, string> = { ...NAMING_PRESETS[signing?.naming ?? 'kubernetes'] };
-  for (const [k, template] of Object.entries(signing?.names ?? {}) as [SignOutput, string][]) {
-    const m = NAME_TEMPLATE_RE.exec(template);
-    if (m) out[k] = m[1]; // schema validation refuses any other form first
-  }
-  return out;
+/** The name template of each output: the preset, overridden per output by signing.names. */
+export function outputNames(signing: Pick<SigningSection, 'naming' | 'names'> | undefined): OutputNames {
+  return { ...NAMING_PRESETS[signing?.naming ?? 'kubernetes'], ...signing?.names };
 }
 
-/** The name of a file's signing output. */
-export const outputName = (suffixes: Record<SignOutput, string>, output: SignOutput, file: string): string => file + suffixes[output];
+/** The one certificate file the plan's signatures share (Spin's crt.pem), when it writes one. */
+export function sharedCertificateName(plan: Pick<Plan, 'signing'>): string | undefined {
+  return plan.signing?.outputs.includes('cert') ? sharedOutputName(outputNames(plan.signing), 'cert') : undefined;
+}

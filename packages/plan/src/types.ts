@@ -167,9 +167,9 @@ export interface SigningSection {
   what: 'artifacts' | 'checksums';
   /** bundle: <file>.sigstore.json; sig: <file>.sig (base64 DER); cert: <file>.cert (keyless only). */
   outputs: SignOutput[];
-  /** How the outputs are named: kubernetes (<file>.cert, default) or cosign (<file>.pem). */
-  naming?: 'kubernetes' | 'cosign';
-  /** Per-output name templates, "{file}<suffix>" (e.g. cert: "{file}.crt"); win over naming. */
+  /** How the outputs are named: kubernetes (<file>.cert, default), cosign (<file>.pem) or spin (one crt.pem). */
+  naming?: 'kubernetes' | 'cosign' | 'spin';
+  /** Per-output names, winning over naming: "{file}<suffix>" (e.g. cert: "{file}.crt"), or for cert one shared file ("crt.pem"). */
   names?: Partial<Record<SignOutput, string>>;
   /** Upload key-signed entries to Rekor as well (keyless always does); verification then requires them. */
   transparencyLog?: boolean;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { extractCommands, renderVerifyNotes, shellWords, shq, type VerifyNotesInput } from './notes.js';
+import { KUBERNETES_OUTPUT_NAMES } from '@orel/core';
 
 // `cosign verify-blob` flags as documented in sigstore/cosign doc/cosign_verify-blob.md
 // (v2.x Options table, plus --trusted-root / --new-bundle-format from v2.4+ and v3).
@@ -177,11 +178,26 @@ describe('VERIFY.md determinism', () => {
 
 describe('VERIFY.md under a naming convention', () => {
   it('names the outputs as written (cosign: <file>.pem), and never takes one for the example file', () => {
-    const pem = { ...keyless, files: files(['SHA256SUMS', 'tool-linux-amd64.tar.gz.pem', 'tool-linux-amd64.tar.gz', 'tool-linux-amd64.tar.gz.sig']), signing: { mode: 'keyless' as const, outputs: ['sig' as const, 'cert' as const], what: 'artifacts' as const, suffixes: { bundle: '.sigstore.json', sig: '.sig', cert: '.pem' } } };
+    const pem = { ...keyless, files: files(['SHA256SUMS', 'tool-linux-amd64.tar.gz.pem', 'tool-linux-amd64.tar.gz', 'tool-linux-amd64.tar.gz.sig']), signing: { mode: 'keyless' as const, outputs: ['sig' as const, 'cert' as const], what: 'artifacts' as const, names: { ...KUBERNETES_OUTPUT_NAMES, cert: '{file}.pem' } } };
     const md = renderVerifyNotes(pem);
     const cmds = extractCommands(md);
     assert.ok(cmds.includes(`cosign verify-blob tool-linux-amd64.tar.gz --signature tool-linux-amd64.tar.gz.sig --certificate tool-linux-amd64.tar.gz.pem --certificate-identity ${keyless.identity} --certificate-oidc-issuer https://token.actions.githubusercontent.com`), cmds.join('\n'));
     assert.ok(!md.includes('.cert'), md);
+    checkCosignFlags(md);
+  });
+
+  it("Spin: each file's .sig with the one crt.pem, downloaded once, never taken for the example file", () => {
+    const spin: VerifyNotesInput = {
+      ...keyless,
+      downloadBase: 'https://example.com/dl',
+      files: files(['crt.pem', 'SHA256SUMS', 'a-tool.tar.gz', 'a-tool.tar.gz.sig']),
+      signing: { mode: 'keyless', outputs: ['sig', 'cert'], what: 'artifacts', names: { ...KUBERNETES_OUTPUT_NAMES, cert: 'crt.pem' } },
+    };
+    const md = renderVerifyNotes(spin);
+    const cmds = extractCommands(md);
+    assert.ok(cmds.includes(`orel verify-blob a-tool.tar.gz --signature a-tool.tar.gz.sig --certificate crt.pem --certificate-identity ${keyless.identity} --certificate-oidc-issuer https://token.actions.githubusercontent.com`), cmds.join('\n'));
+    assert.deepEqual(cmds.filter((c) => c.startsWith('curl')).map((c) => c.split('/').pop()), ['a-tool.tar.gz', 'a-tool.tar.gz.sig', 'crt.pem', 'SHA256SUMS']);
+    assert.match(md, /These commands verify one downloaded file, `a-tool\.tar\.gz`/);
     checkCosignFlags(md);
   });
 });

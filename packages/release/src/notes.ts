@@ -14,7 +14,7 @@
 //   makes it the default but keeps the flag, so passing it works on both.
 //   sigstore/cosign#4959 (open) would require bundles: the detached
 //   --signature/--certificate form is listed second for that reason.
-import { NAMING_PRESETS } from '@orel/plan';
+import { KUBERNETES_OUTPUT_NAMES, isOutputName, outputLabel, outputName, type OutputNames } from '@orel/core';
 
 export type NotesSignOutput = 'bundle' | 'sig' | 'cert';
 
@@ -24,8 +24,8 @@ export interface VerifyNotesInput {
   files: { name: string; sha256: string }[];
   /** Where files download from (e.g. https://github.com/o/r/releases/download/v1.2.0). */
   downloadBase?: string;
-  /** suffixes: what each output adds to the file's name (default: the Kubernetes layout). */
-  signing?: { mode: 'key' | 'keyless' | 'ca'; outputs: readonly NotesSignOutput[]; what: 'artifacts' | 'checksums'; suffixes?: Record<NotesSignOutput, string> };
+  /** names: what each output is called (default: the Kubernetes layout). */
+  signing?: { mode: 'key' | 'keyless' | 'ca'; outputs: readonly NotesSignOutput[]; what: 'artifacts' | 'checksums'; names?: OutputNames };
   identity?: string;
   issuer?: string;
   identityRegexp?: string;
@@ -51,10 +51,9 @@ export interface VerifyNotesInput {
 }
 
 const DERIVED = /(\.sha256|\.sha512|\.pub)$|^(VERIFY\.md|SHA256SUMS|SHA512SUMS|checksums\.txt)$/;
-const suffixesOf = (i: VerifyNotesInput): Record<NotesSignOutput, string> => i.signing?.suffixes ?? NAMING_PRESETS.kubernetes;
+const namesOf = (i: VerifyNotesInput): OutputNames => i.signing?.names ?? KUBERNETES_OUTPUT_NAMES;
 /** A file orel made from others (a signature, a checksum, the notes): never the example users download. */
-const derived = (i: VerifyNotesInput, name: string): boolean =>
-  DERIVED.test(name) || name === i.ca?.chain || name === i.ca?.trustedRoot || Object.values(suffixesOf(i)).some((x) => name.endsWith(x));
+const derived = (i: VerifyNotesInput, name: string): boolean => DERIVED.test(name) || name === i.ca?.chain || name === i.ca?.trustedRoot || isOutputName(namesOf(i), name);
 
 /** POSIX shell quoting: bare when safe, else single quotes. */
 export function shq(s: string): string {
@@ -114,19 +113,19 @@ export function verifyCommands(i: VerifyNotesInput, file: string): { orel: strin
   if (!s) return out;
   const o = signerFlags(i, 'orel');
   const c = signerFlags(i, 'cosign');
-  const x = suffixesOf(i);
+  const x = (output: NotesSignOutput) => operand(outputName(namesOf(i), output, file));
   if (s.outputs.includes('bundle')) {
-    out.orel.push(cmd('orel', 'verify-blob', signed, '--bundle', signed + x.bundle, ...o.policy, ...o.root));
-    out.cosign.push(cmd('cosign', 'verify-blob', signed, '--bundle', signed + x.bundle, ...c.policy, ...c.root, ...c.noTlog));
+    out.orel.push(cmd('orel', 'verify-blob', signed, '--bundle', x('bundle'), ...o.policy, ...o.root));
+    out.cosign.push(cmd('cosign', 'verify-blob', signed, '--bundle', x('bundle'), ...c.policy, ...c.root, ...c.noTlog));
   }
   const pairProvable = s.mode !== 'keyless' || !i.rekorV2;
   if (s.outputs.includes('sig') && (s.mode === 'key' || s.outputs.includes('cert')) && pairProvable) {
-    const cert = s.mode === 'key' ? [] : ['--certificate', signed + x.cert];
-    out.orel.push(cmd('orel', 'verify-blob', signed, '--signature', signed + x.sig, ...cert, ...o.policy, ...o.root));
+    const cert = s.mode === 'key' ? [] : ['--certificate', x('cert')];
+    out.orel.push(cmd('orel', 'verify-blob', signed, '--signature', x('sig'), ...cert, ...o.policy, ...o.root));
     // cosign reads a detached pair only without --trusted-root: a CA's chain then comes as --certificate-chain.
     const chain = s.mode === 'ca' ? ['--certificate-chain', i.ca!.chain] : [];
     const legacyOk = !s.outputs.includes('bundle') && (s.mode !== 'keyless' || c.root.length === 0);
-    if (legacyOk) out.cosign.push(cmd('cosign', 'verify-blob', signed, '--signature', signed + x.sig, ...cert, ...chain, ...c.policy, ...c.noTlog));
+    if (legacyOk) out.cosign.push(cmd('cosign', 'verify-blob', signed, '--signature', x('sig'), ...cert, ...chain, ...c.policy, ...c.noTlog));
   }
   return out;
 }
@@ -155,12 +154,12 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
   // Signing only the checksum files: verify the checksum file, then the file against it.
   const signed = s?.what === 'checksums' ? sums : example;
   const { orel, cosign } = verifyCommands(i, signed);
-  const sidecars = s ? (['bundle', 'sig', 'cert'] as const).filter((o) => s.outputs.includes(o)).map((o) => suffixesOf(i)[o]) : [];
+  const sidecars = s ? (['bundle', 'sig', 'cert'] as const).filter((o) => s.outputs.includes(o) && (o !== 'cert' || s.mode !== 'key')).map((o) => outputName(namesOf(i), o, signed)) : [];
   const downloads = [
     ...new Set([
       example,
       ...(signed !== example ? [signed] : []),
-      ...sidecars.map((x) => signed + x),
+      ...sidecars,
       ...(hasSums && signed === example ? [sums] : []),
       ...(s?.mode === 'key' ? [i.publicKeyName ?? 'cosign.pub'] : []),
       ...(s?.mode === 'ca' ? [i.ca!.chain, i.ca!.trustedRoot] : []),
@@ -194,8 +193,8 @@ export function renderVerifyNotes(input: VerifyNotesInput): string {
     } else if (i.trustedRoot) L.push(`- Sigstore trusted root: \`${i.trustedRoot}\``);
     if (s.what === 'checksums') L.push(`- Only \`${sums}\` is signed; each file is verified through its checksum.`);
     if (i.rekorV2 && s.mode === 'keyless' && s.outputs.includes('sig')) {
-      const x = suffixesOf(i);
-      L.push(`- Logged in Rekor v2, which cannot be searched: the \`${x.sig}\` + \`${x.cert}\` files carry no proof of their log entry; the \`${x.bundle}\` bundle does, so verify the bundle.`);
+      const x = (o: NotesSignOutput) => outputLabel(namesOf(i), o);
+      L.push(`- Logged in Rekor v2, which cannot be searched: the \`${x('sig')}\` + \`${x('cert')}\` files carry no proof of their log entry; the \`${x('bundle')}\` bundle does, so verify the bundle.`);
     }
     L.push('');
     if (orel.length) {

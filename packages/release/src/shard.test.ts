@@ -63,12 +63,14 @@ describe('shards', () => {
     assert.ok(overlap.some((p) => p.includes(`${stolen.name} belongs to shard 1/3, not shard 3/3`)), overlap.join('\n'));
   });
 
-  test('mergeProblems: the same public key from every shard is no overlap; different keys are', () => {
-    const pub = (sha: string) => file('cosign.pub', { kind: 'public-key', sha256: sha.repeat(64) });
-    const withKey = (i: number, sha: string) => shard(i, { artifacts: [...shard(i).artifacts, pub(sha)] });
-    assert.deepEqual(mergeProblems(want, [withKey(1, 'c'), withKey(2, 'c'), withKey(3, 'c')]), []);
-    assert.match(mergeProblems(want, [withKey(1, 'c'), withKey(2, 'd'), withKey(3, 'c')]).join('\n'), /cosign\.pub is staged by both shard 1\/3 and shard 2\/3/);
-  });
+  for (const [what, name, kind] of [['public key', 'cosign.pub', 'public-key'], ["shared certificate (a CA-certified key's crt.pem)", 'crt.pem', 'certificate']] as const) {
+    test(`mergeProblems: the same ${what} from every shard is no overlap; different bytes are`, () => {
+      const pub = (sha: string) => file(name, { kind, sha256: sha.repeat(64) });
+      const withKey = (i: number, sha: string) => shard(i, { artifacts: [...shard(i).artifacts, pub(sha)] });
+      assert.deepEqual(mergeProblems(want, [withKey(1, 'c'), withKey(2, 'c'), withKey(3, 'c')]), []);
+      assert.match(mergeProblems(want, [withKey(1, 'c'), withKey(2, 'd'), withKey(3, 'c')]).join('\n'), new RegExp(`${name.replace('.', '\\.')} is staged by both shard 1/3 and shard 2/3`));
+    });
+  }
 
   test('a root shard (its own build output) may hold any name; overlaps between root shards still refuse', () => {
     const root = (i: number, list: string[]) => shard(i, { artifacts: list.map((n) => file(n)), shard: { index: i, count: 3, partition: 'root' } });

@@ -81,11 +81,12 @@ export function mergeProblems(expected: { name: string; version: string; buildId
     if (!m.verified) problems.push(`${label} did not pass its verification: re-run \`orel stage --shard ${i + 1}/${expected.count}\``);
     for (const a of m.artifacts) {
       const prev = owner.get(a.name);
-      // Every shard signing with one key stages the same public key: the same bytes are no overlap.
-      if (prev !== undefined && !(a.kind === 'public-key' && digest.get(a.name) === a.sha256)) problems.push(`${a.name} is staged by both shard ${prev}/${expected.count} and ${label}`);
+      // Every shard signing with one key stages the same public key (and a CA-certified one the same shared certificate): the same bytes are no overlap.
+      const spansShards = a.kind === 'public-key' || (a.kind === 'certificate' && a.subject === undefined);
+      if (prev !== undefined && !(spansShards && digest.get(a.name) === a.sha256)) problems.push(`${a.name} is staged by both shard ${prev}/${expected.count} and ${label}`);
       if (prev === undefined) owner.set(a.name, i + 1);
       digest.set(a.name, a.sha256);
-      if (m.shard.partition === 'hash' && a.subject === undefined && a.kind !== 'public-key' && shardOf(a.name, expected.count) !== i + 1) {
+      if (m.shard.partition === 'hash' && a.subject === undefined && !spansShards && shardOf(a.name, expected.count) !== i + 1) {
         problems.push(`${a.name} belongs to shard ${shardOf(a.name, expected.count)}/${expected.count}, not ${label} (a shard of a different partition)`);
       }
     }

@@ -2,15 +2,15 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { KUBERNETES_OUTPUT_SUFFIXES, type Artifact, type ArtifactKind, type SignatureResult } from '@orel/core';
+import type { Artifact, ArtifactKind, SignOutputKind, SignatureResult } from '@orel/core';
 
-export type OutputKind = 'bundle' | 'sig' | 'cert';
+export type OutputKind = SignOutputKind;
 
-/** File name suffix and artifact kind of each output. */
-export const OUTPUT_FILES: Record<OutputKind, { suffix: string; kind: ArtifactKind }> = {
-  bundle: { suffix: KUBERNETES_OUTPUT_SUFFIXES.bundle, kind: 'bundle' },
-  sig: { suffix: KUBERNETES_OUTPUT_SUFFIXES.sig, kind: 'signature' },
-  cert: { suffix: KUBERNETES_OUTPUT_SUFFIXES.cert, kind: 'certificate' },
+/** The artifact kind of each output (names: OutputNames in @orel/core). */
+export const OUTPUT_FILES: Record<OutputKind, { kind: ArtifactKind }> = {
+  bundle: { kind: 'bundle' },
+  sig: { kind: 'signature' },
+  cert: { kind: 'certificate' },
 };
 
 /** `<file>.sig`: base64 of the DER signature, no trailing newline (cosign / Kubernetes layout). */
@@ -20,9 +20,11 @@ export function sigFileBytes(result: SignatureResult): Buffer {
 
 /** `<file>.cert`: base64 of the PEM certificate (double encoding), no newline; undefined for key signers. */
 export function certFileBytes(result: SignatureResult): Buffer | undefined {
-  if (result.key.$case !== 'x509Certificate') return undefined;
-  return Buffer.from(Buffer.from(result.key.certificate).toString('base64'));
+  return result.key.$case === 'x509Certificate' ? certificateFileBytes(result.key.certificate) : undefined;
 }
+
+/** A certificate file's bytes: base64 of the PEM, as cosign sign-blob --output-certificate writes it (--b64, its default). */
+export const certificateFileBytes = (pem: string): Buffer => Buffer.from(Buffer.from(pem).toString('base64'));
 
 /** Artifact record for bytes written (or found) at workDir/name. */
 export function outputArtifact(workDir: string, name: string, kind: ArtifactKind, bytes: Buffer, subject?: string): Artifact {

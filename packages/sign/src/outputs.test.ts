@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
-import type { Artifact, Signer } from '@orel/core';
+import { KUBERNETES_OUTPUT_NAMES, type Artifact, type Signer } from '@orel/core';
 import { createKeyFileSigner } from './key-file.js';
 import { publicKeyHint } from './keys.js';
-import { publicKeyArtifact, signArtifacts, signJournalKey, type SignJournal } from './outputs.js';
+import { publicKeyArtifact, signArtifacts, signJournalKey, type SignArtifactsOptions, type SignJournal } from './outputs.js';
 import type { Witness } from './outputs-bundle.js';
 
 const testdata = join(import.meta.dirname, 'testdata');
@@ -152,7 +152,7 @@ test('journal resume: signed artifacts are not signed again; a lost output is', 
 
   // Outputs named otherwise since (signing.naming / names changed): signed again under the new names.
   const seventh = counting(base);
-  const renamed = await signArtifacts({ artifacts: artifacts.slice(0, 2), signer: seventh.signer, outputs: ['sig'], suffixes: { bundle: '.sigstore.json', sig: '.signature', cert: '.pem' }, workDir: work, journal });
+  const renamed = await signArtifacts({ artifacts: artifacts.slice(0, 2), signer: seventh.signer, outputs: ['sig'], names: { bundle: '{file}.sigstore.json', sig: '{file}.signature', cert: '{file}.pem' }, workDir: work, journal });
   assert.equal(seventh.stats.calls, 2);
   assert.deepEqual(renamed.map((a) => a.name), ['bin-0.tar.gz.signature', 'bin-1.tar.gz.signature']);
   assert.ok(existsSync(join(work, 'bin-0.tar.gz.signature')));
@@ -207,6 +207,70 @@ test('certificate key material: .cert is base64 of the PEM, bundle carries the D
   const der = execFileSync('openssl', ['x509', '-in', certFile, '-outform', 'DER']);
   assert.equal(json.verificationMaterial.certificate.rawBytes, der.toString('base64'));
   assert.equal(await publicKeyArtifact(keyless, dir), undefined);
+});
+
+/** A self-signed certificate for plain.pem's key, told apart by its subject. */
+function certificateFor(dir: string, cn: string): string {
+  const file = join(dir, `${cn}.pem`);
+  execFileSync('openssl', ['req', '-x509', '-key', join(testdata, 'plain.pem'), '-subj', `/CN=${cn}`, '-days', '1', '-out', file]);
+  return readFileSync(file, 'utf8');
+}
+
+/** A certificate signer (as keyless is): its certificate, and after `renewAfter` signatures another one. */
+async function certSigner(certificate: string, renewed?: { after: number; certificate: string }) {
+  const keySigner = await createKeyFileSigner({ key: 'plain.pem' }, { baseDir: testdata });
+  const stats = { calls: 0, certificateRequests: 0 };
+  const signer: Signer = {
+    ref: 'keyless:test',
+    hashAlgorithm: 'sha256',
+    async certificatePem() {
+      stats.certificateRequests++;
+      return certificate;
+    },
+    async signDigest(d, alg) {
+      const current = renewed && stats.calls >= renewed.after ? renewed.certificate : certificate;
+      stats.calls++;
+      return { signature: (await keySigner.signDigest(d, alg)).signature, key: { $case: 'x509Certificate', certificate: current } };
+    },
+    sign: () => Promise.reject(new Error('unused')),
+  };
+  return { signer, stats };
+}
+
+test("a shared certificate (Spin's crt.pem) is written once; a re-run keeps the certificate every file was signed under, or signs all again under one; a renewal mid-run is refused", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'orel-shared-cert-'));
+  const { artifacts } = makeArtifacts(dir, 4);
+  const [a, b, c] = ['run-a', 'run-b', 'run-c'].map((cn) => certificateFor(dir, cn));
+  const work = join(dir, 'work');
+  const journal = new TestJournal();
+  const opts = (signer: Signer, list = artifacts): SignArtifactsOptions => ({ artifacts: list, signer, outputs: ['sig', 'cert'], names: { ...KUBERNETES_OUTPUT_NAMES, cert: 'crt.pem' }, workDir: work, journal, concurrency: 2 });
+  const crt = () => Buffer.from(readFileSync(join(work, 'crt.pem'), 'utf8'), 'base64').toString();
+
+  // Killed half-way through signing: two files signed under certificate A.
+  const first = await signArtifacts(opts((await certSigner(a)).signer, artifacts.slice(0, 2)));
+  assert.deepEqual(first.map((x) => [x.name, x.subject]), [['bin-0.tar.gz.sig', 'bin-0.tar.gz'], ['bin-1.tar.gz.sig', 'bin-1.tar.gz'], ['crt.pem', undefined]]);
+  assert.equal(crt(), a);
+  assert.equal(existsSync(join(work, 'bin-0.tar.gz.cert')), false, 'no per-file certificate');
+
+  // The re-run's signer has certificate B: A cannot vouch for the new signatures, so every file is signed under B.
+  const second = await certSigner(b);
+  const out = await signArtifacts(opts(second.signer));
+  assert.equal(second.stats.calls, 4);
+  assert.equal(crt(), b);
+  assert.deepEqual(out.map((x) => x.name), [...artifacts.map((x) => `${x.name}.sig`), 'crt.pem']);
+
+  // Killed after signing (while publishing): the next run keeps B, what was published stays valid; its own certificate is never asked for.
+  const third = await certSigner(c);
+  await signArtifacts(opts(third.signer));
+  assert.deepEqual(third.stats, { calls: 0, certificateRequests: 0 });
+  assert.equal(crt(), b);
+
+  // The signer renews its certificate mid-run: refused, naming the file and the shared certificate.
+  const renewing = await certSigner(a, { after: 1, certificate: c });
+  await assert.rejects(
+    signArtifacts({ ...opts(renewing.signer), journal: new TestJournal(), workDir: join(dir, 'renewed'), concurrency: 1 }),
+    (e: Error & { code?: string }) => e.code === 'SIGN_FAILED' && /bin-1\.tar\.gz was signed under another certificate than the shared crt\.pem holds/.test(e.message),
+  );
 });
 
 test('publicKeyArtifact writes cosign.pub', async () => {

@@ -1,10 +1,24 @@
 // Signs artifacts by their recorded digests and writes the outputs the plan
-// asks for (<name>.sigstore.json, <name>.sig, <name>.cert) into a work dir.
-import { X509Certificate } from 'node:crypto';
-import { DEFAULT_CONCURRENCY, OrelError, mapLimit, type Artifact, type HashAlgorithm, type KeyMaterial, type SignatureResult, type Signer } from '@orel/core';
+// asks for (<name>.sigstore.json, <name>.sig, <name>.cert, or one shared
+// certificate such as Spin's crt.pem) into a work dir.
+import { X509Certificate, createHash } from 'node:crypto';
+import {
+  DEFAULT_CONCURRENCY,
+  KUBERNETES_OUTPUT_NAMES,
+  OrelError,
+  mapLimit,
+  outputName,
+  sharedOutputName,
+  type Artifact,
+  type HashAlgorithm,
+  type KeyMaterial,
+  type OutputNames,
+  type SignatureResult,
+  type Signer,
+} from '@orel/core';
 import { buildMessageBundle, serializeBundle, type Witness } from './outputs-bundle.js';
 import { signerDigest } from './signer-digest.js';
-import { OUTPUT_FILES, certFileBytes, outputArtifact, readOutput, sigFileBytes, writeOutput, type OutputKind } from './outputs-files.js';
+import { OUTPUT_FILES, certFileBytes, certificateFileBytes, outputArtifact, readOutput, sigFileBytes, writeOutput, type OutputKind } from './outputs-files.js';
 
 /** The part of the pipeline journal signing needs (structurally the pipeline's Journal). */
 export interface SignJournal {
@@ -17,8 +31,12 @@ export interface SignArtifactsOptions {
   artifacts: Artifact[];
   signer: Signer;
   outputs: OutputKind[];
-  /** The suffix each output adds to the signed file's name (default: the Kubernetes layout, OUTPUT_FILES). */
-  suffixes?: Record<OutputKind, string>;
+  /**
+   * How each output is named (default: the Kubernetes layout). A shared
+   * certificate is written once, and every signature must be made under it:
+   * one resumed from an earlier run's certificate is made again.
+   */
+  names?: OutputNames;
   /** Transparency log / timestamp witnesses (@sigstore/sign RekorWitness, TSAWitness); they run for every signature. */
   witnesses?: Witness[];
   workDir: string;
@@ -38,6 +56,8 @@ interface SignRecord {
   /** Outputs asked for when signed: a re-run asking for more signs again. */
   outputs: OutputKind[];
   files: { name: string; kind: Artifact['kind'] }[];
+  /** sha256 of the shared certificate the signature was made under (a shared-certificate run). */
+  certificate?: string;
 }
 
 /**
@@ -55,29 +75,80 @@ export function signConcurrency(logged: boolean, rekorVersion: 1 | 2 = 1): numbe
   return rekorVersion === 2 ? REKOR_V2_CONCURRENCY : 32;
 }
 
-const outputFileName = (opts: SignArtifactsOptions, o: OutputKind, a: Artifact): string => a.name + (opts.suffixes ?? DEFAULT_SUFFIXES)[o];
-const DEFAULT_SUFFIXES = Object.fromEntries(Object.entries(OUTPUT_FILES).map(([k, v]) => [k, v.suffix])) as Record<OutputKind, string>;
+/** The run's shared certificate: its file name and PEM (the signer's one certificate), when the plan names one. */
+interface SharedCertificate {
+  name: string;
+  pem: string;
+  sha256: string;
+}
 
-/** Signs every artifact (bounded parallelism) and returns the output artifacts, in input order. */
+/** Options resolved once per run. */
+type SignRun = SignArtifactsOptions & { names: OutputNames; shared?: SharedCertificate };
+
+const outputFileName = (run: SignRun, o: OutputKind, a: Artifact): string => outputName(run.names, o, a.name);
+
+/** Journal step of the shared certificates signatures were made under (PEM by sha256). */
+export const SIGN_CERTIFICATE_STEP = 'sign-certificate';
+
+const sha256Of = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The run's shared certificate: the one every file was already signed under
+ * (a run killed after signing, maybe while publishing: what it published
+ * stays valid), else the signer's, journaled before any signature.
+ */
+async function sharedCertificate(opts: SignArtifactsOptions, names: OutputNames): Promise<SharedCertificate | undefined> {
+  const name = opts.outputs.includes('cert') ? sharedOutputName(names, 'cert') : undefined;
+  if (!name || !opts.signer.certificatePem) return undefined; // a key signer has no certificate to write
+  const earlier = certificateOfEarlierRun(opts);
+  if (earlier) return { name, ...earlier };
+  const pem = await opts.signer.certificatePem();
+  const sha256 = sha256Of(pem);
+  await opts.journal?.record(SIGN_CERTIFICATE_STEP, sha256, { pem });
+  return { name, pem, sha256 };
+}
+
+function certificateOfEarlierRun(opts: SignArtifactsOptions): { pem: string; sha256: string } | undefined {
+  const journal = opts.journal;
+  if (!journal || opts.artifacts.length === 0) return undefined;
+  const under = new Set(opts.artifacts.map((a) => journal.isDone(SIGN_STEP, signJournalKey(a)) && (journal.get(SIGN_STEP, signJournalKey(a)) as SignRecord | undefined)?.certificate));
+  const [sha256] = under;
+  if (under.size !== 1 || typeof sha256 !== 'string') return undefined;
+  const pem = (journal.get(SIGN_CERTIFICATE_STEP, sha256) as { pem?: string } | undefined)?.pem;
+  return pem !== undefined && sha256Of(pem) === sha256 ? { pem, sha256 } : undefined;
+}
+
+/** Signs every artifact (bounded parallelism) and returns the output artifacts, in input order (a shared certificate last). */
 export async function signArtifacts(opts: SignArtifactsOptions): Promise<Artifact[]> {
   const { artifacts } = opts;
+  const names = opts.names ?? KUBERNETES_OUTPUT_NAMES;
+  const run: SignRun = { ...opts, names, shared: await sharedCertificate(opts, names) };
   let done = 0;
   const perArtifact = await mapLimit(artifacts, opts.concurrency ?? DEFAULT_CONCURRENCY, async (a) => {
-    const resumed = await resumeFromJournal(a, opts);
-    const out = resumed ? resumed.filter((f) => opts.outputs.some((o) => f.name === outputFileName(opts, o, a))) : await signOne(a, opts);
+    const resumed = await resumeFromJournal(a, run);
+    const out = resumed ? resumed.filter((f) => opts.outputs.some((o) => f.name === outputFileName(run, o, a))) : await signOne(a, run);
     opts.onProgress?.(++done, artifacts.length);
     return out;
   });
-  return perArtifact.flat();
+  const out = perArtifact.flat();
+  if (run.shared) {
+    const bytes = certificateFileBytes(run.shared.pem);
+    await writeOutput(opts.workDir, run.shared.name, bytes);
+    out.push(outputArtifact(opts.workDir, run.shared.name, 'certificate', bytes));
+  }
+  return out;
 }
 
-async function resumeFromJournal(a: Artifact, opts: SignArtifactsOptions): Promise<Artifact[] | undefined> {
+async function resumeFromJournal(a: Artifact, opts: SignRun): Promise<Artifact[] | undefined> {
   const key = signJournalKey(a);
   if (!opts.journal?.isDone(SIGN_STEP, key)) return undefined;
   const record = opts.journal.get(SIGN_STEP, key) as SignRecord | undefined;
   if (!record?.files || !opts.outputs.every((o) => record.outputs?.includes(o))) return undefined;
+  // Made under another certificate than the shared one (an earlier run's): signed again under this one.
+  if (opts.shared && record.certificate !== opts.shared.sha256) return undefined;
   // Made under other names (the plan's naming changed since): signed again under the new ones.
   const renamed = opts.outputs.some((o) => {
+    if (o === 'cert' && opts.shared) return false; // written once per run, not per file
     const made = record.files.filter((f) => f.kind === OUTPUT_FILES[o].kind);
     return made.length > 0 && !made.some((f) => f.name === outputFileName(opts, o, a));
   });
@@ -118,10 +189,10 @@ interface PendingSignature {
  * entry, instead of making a second one), else a new one, journaled before
  * any witness sees it. A keyless certificate that expired since is not reused.
  */
-async function signatureFor(a: Artifact, digest: Buffer, algorithm: HashAlgorithm, opts: SignArtifactsOptions): Promise<SignatureResult> {
+async function signatureFor(a: Artifact, digest: Buffer, algorithm: HashAlgorithm, opts: SignRun): Promise<SignatureResult> {
   const key = signJournalKey(a);
   const pending = opts.journal?.get(SIGN_PENDING_STEP, key) as PendingSignature | undefined;
-  if (pending && stillValid(pending.key)) return { signature: Buffer.from(pending.signature, 'base64'), key: pending.key };
+  if (pending && stillValid(pending.key) && underShared(pending.key, opts)) return { signature: Buffer.from(pending.signature, 'base64'), key: pending.key };
   const result = await opts.signer.signDigest(digest, algorithm);
   if ((opts.witnesses?.length ?? 0) > 0) {
     const record: PendingSignature = { signature: result.signature.toString('base64'), key: result.key };
@@ -129,6 +200,9 @@ async function signatureFor(a: Artifact, digest: Buffer, algorithm: HashAlgorith
   }
   return result;
 }
+
+/** Whether a signature's key material is the run's shared certificate (true when none is shared). */
+const underShared = (key: KeyMaterial, opts: SignRun): boolean => !opts.shared || (key.$case === 'x509Certificate' && key.certificate === opts.shared.pem);
 
 function stillValid(key: KeyMaterial): boolean {
   if (key.$case !== 'x509Certificate') return true;
@@ -139,12 +213,19 @@ function stillValid(key: KeyMaterial): boolean {
   }
 }
 
-async function signOne(a: Artifact, opts: SignArtifactsOptions): Promise<Artifact[]> {
+async function signOne(a: Artifact, opts: SignRun): Promise<Artifact[]> {
   const algorithm = opts.signer.hashAlgorithm;
   const digest = await signerDigest(a, algorithm);
   let files: { name: string; kind: Artifact['kind']; bytes: Buffer }[];
   try {
     const result = await signatureFor(a, digest, algorithm, opts);
+    if (!underShared(result.key, opts)) {
+      // The signer renewed its certificate mid-run (a Fulcio certificate lasts 10 minutes), or signs
+      // again what a killed run signed under its own: the shared file cannot vouch for this signature.
+      throw new OrelError('SIGN_FAILED', `${a.name} was signed under another certificate than the shared ${opts.shared!.name} holds, and one shared certificate must cover every signature (the signer renewed its certificate during the run, or an earlier run's outputs are gone from the work dir)`, {
+        hint: 'name the certificate per file (signing.naming: kubernetes or cosign), or sign fewer files per run (signing.what: checksums signs one)',
+      });
+    }
     // Witnesses (Rekor, TSA) run even when no bundle file is asked for: a
     // keyless .sig + .cert is only checkable once its entry is in the log.
     const bundle =
@@ -153,6 +234,7 @@ async function signOne(a: Artifact, opts: SignArtifactsOptions): Promise<Artifac
         : undefined;
     files = [];
     for (const output of opts.outputs) {
+      if (output === 'cert' && opts.shared) continue; // written once, after every signature
       const bytes =
         output === 'bundle'
           ? serializeBundle(bundle!)
@@ -166,7 +248,7 @@ async function signOne(a: Artifact, opts: SignArtifactsOptions): Promise<Artifac
     throw new OrelError('SIGN_FAILED', `signing ${a.name} with ${opts.signer.ref} failed: ${(e as Error).message ?? e}`, { cause: e });
   }
   for (const f of files) await writeOutput(opts.workDir, f.name, f.bytes);
-  const record: SignRecord = { outputs: [...opts.outputs], files: files.map(({ name, kind }) => ({ name, kind })) };
+  const record: SignRecord = { outputs: [...opts.outputs], files: files.map(({ name, kind }) => ({ name, kind })), ...(opts.shared ? { certificate: opts.shared.sha256 } : {}) };
   await opts.journal?.record(SIGN_STEP, signJournalKey(a), record);
   return files.map((f) => outputArtifact(opts.workDir, f.name, f.kind, f.bytes, a.name));
 }

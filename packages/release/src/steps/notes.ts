@@ -1,6 +1,6 @@
 import { byKind, isBuildOutput, type Artifact } from '@orel/core';
 import type { Step } from '@orel/pipeline';
-import { CA_CHAIN_FILE, CA_TRUSTED_ROOT_FILE, outputSuffixes, stageSteps } from '@orel/plan';
+import { CA_CHAIN_FILE, CA_TRUSTED_ROOT_FILE, outputNames, stageSteps } from '@orel/plan';
 import { subjectOf } from '@orel/sign';
 import { X509Certificate, createHash } from 'node:crypto';
 import type { ReleaseContext } from '../context.js';
@@ -51,7 +51,7 @@ export function notesInput(ctx: ReleaseContext): VerifyNotesInput {
     release: { name: plan.release.name, version: ctx.rp.vars.version },
     files: files.map((a) => ({ name: a.name, sha256: a.sha256 })),
     downloadBase: downloadBase(ctx, ctx.artifacts.list(isBuildOutput)[0]),
-    signing: signing && { mode: signerType === 'keyless' ? 'keyless' : root ? 'ca' : 'key', outputs: signing.outputs, what: signing.what, suffixes: outputSuffixes(signing) },
+    signing: signing && { mode: signerType === 'keyless' ? 'keyless' : root ? 'ca' : 'key', outputs: signing.outputs, what: signing.what, names: outputNames(signing) },
     ca: root && { chain: CA_CHAIN_FILE, trustedRoot: CA_TRUSTED_ROOT_FILE, root: subjectOf(root), fingerprint: root.fingerprint256 },
     identity: v.identity,
     identityRegexp: v.identityRegexp,

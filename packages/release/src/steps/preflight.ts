@@ -4,10 +4,10 @@
 // every target is still as it was.
 import { createHash } from 'node:crypto';
 import { OUTPUT_FILES, signJournalKey } from '@orel/sign';
-import { OrelError, mapLimit, type Artifact, type Publisher } from '@orel/core';
+import { OrelError, mapLimit, outputName, type Artifact, type Publisher } from '@orel/core';
 import type { Step } from '@orel/pipeline';
 import { markerFiles } from '@orel/publish';
-import { outputName, outputSuffixes, stageSteps } from '@orel/plan';
+import { outputNames, sharedCertificateName, stageSteps } from '@orel/plan';
 import type { ReleaseContext } from '../context.js';
 import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.js';
 import { markerTargets } from './markers.js';
@@ -23,13 +23,15 @@ async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[
   const predicted: Artifact[] = [];
   if (ctx.stage === 'stage' && ctx.rp.plan.signing && ctx.signer && stageSteps(ctx.rp.plan, 'stage').includes('sign')) {
     const keyless = !!ctx.signer.certificatePem;
-    const suffixes = outputSuffixes(ctx.rp.plan.signing);
+    const names = outputNames(ctx.rp.plan.signing);
+    const sharedCert = sharedCertificateName(ctx.rp.plan);
     for (const s of signingSubjects(ctx)) {
       for (const o of ctx.rp.plan.signing.outputs) {
-        if (o === 'cert' && !keyless) continue;
-        predicted.push({ name: outputName(suffixes, o, s.name), kind: OUTPUT_FILES[o].kind, subject: s.name, size: -1, sha256: '', sha512: '' });
+        if (o === 'cert' && (!keyless || sharedCert)) continue;
+        predicted.push({ name: outputName(names, o, s.name), kind: OUTPUT_FILES[o].kind, subject: s.name, size: -1, sha256: '', sha512: '' });
       }
     }
+    if (sharedCert && keyless) predicted.push({ name: sharedCert, kind: 'certificate', size: -1, sha256: '', sha512: '' });
     if (makesProvenance(ctx) && stageSteps(ctx.rp.plan, 'stage').includes('provenance')) {
       predicted.push({ name: provenanceName(ctx), kind: 'attestation', size: -1, sha256: '', sha512: '' });
     }
@@ -57,8 +59,9 @@ async function free(ctx: ReleaseContext, p: Publisher, key: string, a: Artifact)
   if (a.size < 0) {
     if (a.kind === 'attestation' && a.subject) return ctx.journal.isDone(ATTEST_SBOMS_STEP, ctx.run.sboms?.find((p) => p.name === a.name)?.key ?? '');
     if (a.kind === 'attestation') return ctx.journal.isDone(PROVENANCE_STEP, provenanceKey(provenanceSubjects(ctx)));
-    const subject = a.subject ? ctx.artifacts.get(a.subject) : undefined;
-    return subject !== undefined && ctx.journal.isDone('sign', signJournalKey(subject));
+    // A shared certificate (crt.pem) is published once every file was signed under it.
+    const subjects = a.subject ? [ctx.artifacts.get(a.subject)] : a.kind === 'certificate' ? signingSubjects(ctx) : [];
+    return subjects.length > 0 && subjects.every((s) => s !== undefined && ctx.journal.isDone('sign', signJournalKey(s)));
   }
   if (info.size !== a.size || (info.sha256 !== undefined && info.sha256 !== a.sha256)) return false;
   return p.digest ? (await p.digest(key)) === a.sha256 : true;

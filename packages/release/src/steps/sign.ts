@@ -1,7 +1,7 @@
 import { OrelError, and, byKind, isBuildOutput, not, type Artifact } from '@orel/core';
 import { caTrustedRoot, certificateIdentity, identityProblems } from '@orel/verify';
 import type { Step } from '@orel/pipeline';
-import { CA_CHAIN_FILE, CA_TRUSTED_ROOT_FILE, outputSuffixes } from '@orel/plan';
+import { CA_CHAIN_FILE, CA_TRUSTED_ROOT_FILE, outputNames } from '@orel/plan';
 import { outputArtifact, publicKeyArtifact, signArtifacts, signConcurrency, writeOutput } from '@orel/sign';
 import type { Signer } from '@orel/core';
 import { join } from 'node:path';
@@ -60,7 +60,7 @@ export const signStep: Step<ReleaseContext> = {
       artifacts: subjects,
       signer: ctx.signer!,
       outputs: signing.outputs,
-      suffixes: outputSuffixes(signing),
+      names: outputNames(signing),
       witnesses: ctx.witnesses,
       workDir: join(ctx.workDir, 'signatures'),
       concurrency: signing.concurrency ?? signConcurrency(ctx.witnesses.length > 0, ctx.trust.rekorVersion),

@@ -1,5 +1,5 @@
-import { outputName, outputSuffixes } from '@orel/plan';
-import { OrelError, isBuildOutput, mapLimit, type Artifact, type Publisher } from '@orel/core';
+import { outputNames } from '@orel/plan';
+import { OrelError, isBuildOutput, mapLimit, outputName, type Artifact, type Publisher } from '@orel/core';
 import type { Step } from '@orel/pipeline';
 import { StreamedSignatures, checkChecksumFile, identityCheck, verifyBlob, verifyBundle, verifyDigests, verifySigFile } from '@orel/verify';
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
@@ -55,10 +55,10 @@ async function checkSignature(ctx: ReleaseContext, a: Artifact, content: Buffer,
     const verdict = streamed.verdict(subject.name, releaseKey(ctx)!, sigBytes(content));
     if (verdict !== true) verifySigFile({ name: subject.name, sigBase64: content.toString('utf8'), sha256: subject.sha256, publicKeyPem: ctx.trust.publicKeyPem });
   } else if (a.kind === 'signature') {
-    // Keyless .sig: checked with the certificate beside it.
-    const suffixes = outputSuffixes(ctx.rp.plan.signing);
-    const cert = await fetch(outputName(suffixes, 'cert', subject.name));
-    const bundleName = outputName(suffixes, 'bundle', subject.name);
+    // A certificate's .sig: checked with its certificate (beside it, or the run's shared one).
+    const names = outputNames(ctx.rp.plan.signing);
+    const cert = await fetch(outputName(names, 'cert', subject.name));
+    const bundleName = outputName(names, 'bundle', subject.name);
     const bundle = ctx.artifacts.get(bundleName) ? await fetch(bundleName) : undefined;
     await verifySigCertPair(ctx, subject, content, cert, bundle);
   }
