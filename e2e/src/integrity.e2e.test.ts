@@ -18,6 +18,22 @@ const ok = (r: { status: number; stderr: string }) => assert.equal(r.status, 0, 
 /** Key-signed bundles with no log entry, but a policy that requires one: the stage's own verification fails after publishing. */
 const failingVerifyPlan = (ws: Workspace) => ws.variant('requires-tlog.yaml', (y) => `${y}verification:\n  requireTlog: true\n`);
 const files = (dir: string) => (existsSync(dir) ? [...snapshot(dir).keys()].sort() : []);
+/** The keyless quickstart under Spin's naming: <file>.sig and one crt.pem. */
+const SPIN = (y: string) => y.replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: spin\n');
+
+/** Starts `orel stage` and kills it (kill -9) once what it published to `staging` satisfies `until` (temp files aside). */
+async function stageKilled(ws: Workspace, plan: string, staging: string, until: (published: string[]) => boolean): Promise<void> {
+  const child = spawn(process.execPath, ['--conditions=development', '--import', import.meta.resolve('tsx'), RUNNER, 'stage', '--plan', plan, '--sandbox', ws.sandbox], {
+    cwd: ws.dir,
+    env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const deadline = Date.now() + 60_000;
+  while (!until(files(staging).filter((f) => !f.includes('.orel-tmp'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  child.kill('SIGKILL');
+  await exited;
+}
 
 describe('integrity: nothing unverified, stale or foreign is promoted', () => {
   test('a stage whose own verification failed is not staged, and release promotes nothing', async (t) => {
@@ -80,17 +96,8 @@ describe('integrity: resume, one run at a time, no hangs', () => {
   test('kill -9 during a stage with no build id: the re-run resumes the same build, uploading nothing twice', async (t) => {
     const ws = workspace(t);
     const plan = ws.variant('resume.yaml', (y) => y.replace(STAGING_LAYOUT, ''));
-    const child = spawn(process.execPath, ['--conditions=development', '--import', import.meta.resolve('tsx'), RUNNER, 'stage', '--plan', plan, '--sandbox', ws.sandbox], {
-      cwd: ws.dir,
-      env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
-      stdio: 'ignore',
-    });
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
     const staging = join(ws.sandbox, 'targets/staging/stage/1.2.0');
-    const deadline = Date.now() + 60_000;
-    while (files(staging).filter((f) => !f.includes('.orel-tmp')).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    child.kill('SIGKILL');
-    await exited;
+    await stageKilled(ws, plan, staging, (published) => published.length >= 3);
     const builds = readdirSync(staging);
     assert.equal(builds.length, 1, 'one build so far');
     const before = snapshot(staging);
@@ -106,20 +113,10 @@ describe('integrity: resume, one run at a time, no hangs', () => {
 
   test("kill -9 of a keyless Spin stage while it publishes: the re-run keeps the crt.pem its published signatures were made under, and the release verifies", async (t) => {
     const ws = workspace(t, 'release.yaml');
-    const plan = ws.variant('spin.yaml', (y) => y.replace(STAGING_LAYOUT, '').replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: spin\n'));
-    const child = spawn(process.execPath, ['--conditions=development', '--import', import.meta.resolve('tsx'), RUNNER, 'stage', '--plan', plan, '--sandbox', ws.sandbox], {
-      cwd: ws.dir,
-      env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
-      stdio: 'ignore',
-    });
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const plan = ws.variant('spin.yaml', (y) => SPIN(y.replace(STAGING_LAYOUT, '')));
     const staging = join(ws.sandbox, 'targets/staging/stage/1.2.0');
-    const published = () => files(staging).filter((f) => !f.includes('.orel-tmp'));
-    const deadline = Date.now() + 60_000;
     // Signing is done before the first upload: a .sig on the target means every file was signed under one certificate.
-    while (!published().some((f) => f.endsWith('.sig')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    child.kill('SIGKILL');
-    await exited;
+    await stageKilled(ws, plan, staging, (published) => published.some((f) => f.endsWith('.sig')));
     const before = snapshot(staging);
     assert.ok([...before.keys()].some((f) => f.endsWith('.sig')), 'killed while publishing signatures');
     ok(await run(ws, ['stage', '--plan', plan]));
@@ -141,7 +138,7 @@ describe('integrity: resume, one run at a time, no hangs', () => {
 
   test("a Spin stage killed between crt.pem's upload and its journal record resumes; a squatted crt.pem is refused before anything is signed", async (t) => {
     const ws = workspace(t, 'release.yaml');
-    const plan = ws.variant('spin.yaml', (y) => y.replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: spin\n'));
+    const plan = ws.variant('spin.yaml', SPIN);
     const staged = join(ws.sandbox, 'targets/staging/stage/1.2.0/crt.pem');
     mkdirSync(join(staged, '..'), { recursive: true });
     writeFileSync(staged, 'squatter\n');
@@ -169,7 +166,7 @@ describe('integrity: resume, one run at a time, no hangs', () => {
 
   test('a keyless Spin stage is refused as a shard before anything is written: each shard would sign under a certificate of its own', async (t) => {
     const ws = workspace(t, 'release.yaml');
-    const plan = ws.variant('spin.yaml', (y) => y.replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: spin\n'));
+    const plan = ws.variant('spin.yaml', SPIN);
     const r = await run(ws, ['stage', '--plan', plan, '--shard', '1/2', '--build-id', 'b1']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /--shard 1\/2: .*spin\.yaml names one certificate for every signature \(crt\.pem\), and each shard would sign under a Fulcio certificate of its own/);

@@ -34,7 +34,8 @@ export interface SignArtifactsOptions {
   /**
    * How each output is named (default: the Kubernetes layout). A shared
    * certificate is written once, and every signature must be made under it:
-   * one resumed from an earlier run's certificate is made again.
+   * a re-run keeps the one every file was already signed under, else signs
+   * again, under the signer's, what an earlier run signed under another.
    */
   names?: OutputNames;
   /** Transparency log / timestamp witnesses (@sigstore/sign RekorWitness, TSAWitness); they run for every signature. */

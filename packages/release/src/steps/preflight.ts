@@ -22,16 +22,16 @@ async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[
   const known = publishable(ctx);
   const predicted: Artifact[] = [];
   if (ctx.stage === 'stage' && ctx.rp.plan.signing && ctx.signer && stageSteps(ctx.rp.plan, 'stage').includes('sign')) {
-    const keyless = !!ctx.signer.certificatePem;
+    const certified = !!ctx.signer.certificatePem; // keyless, or a CA-certified key
     const names = outputNames(ctx.rp.plan.signing);
     const sharedCert = sharedCertificateName(ctx.rp.plan);
     for (const s of signingSubjects(ctx)) {
       for (const o of ctx.rp.plan.signing.outputs) {
-        if (o === 'cert' && (!keyless || sharedCert)) continue;
+        if (o === 'cert' && (!certified || sharedCert)) continue;
         predicted.push({ name: outputName(names, o, s.name), kind: OUTPUT_FILES[o].kind, subject: s.name, size: -1, sha256: '', sha512: '' });
       }
     }
-    if (sharedCert && keyless) predicted.push({ name: sharedCert, kind: 'certificate', size: -1, sha256: '', sha512: '' });
+    if (sharedCert && certified) predicted.push({ name: sharedCert, kind: 'certificate', size: -1, sha256: '', sha512: '' });
     if (makesProvenance(ctx) && stageSteps(ctx.rp.plan, 'stage').includes('provenance')) {
       predicted.push({ name: provenanceName(ctx), kind: 'attestation', size: -1, sha256: '', sha512: '' });
     }
