@@ -11,7 +11,7 @@ import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { KUBERNETES_OUTPUT_NAMES, type Artifact, type Signer } from '@orel/core';
 import { createKeyFileSigner } from './key-file.js';
 import { publicKeyHint } from './keys.js';
-import { publicKeyArtifact, signArtifacts, signJournalKey, type SignArtifactsOptions, type SignJournal } from './outputs.js';
+import { signArtifacts, signJournalKey, type SignArtifactsOptions, type SignJournal } from './outputs.js';
 import type { Witness } from './outputs-bundle.js';
 
 const testdata = join(import.meta.dirname, 'testdata');
@@ -206,7 +206,6 @@ test('certificate key material: .cert is base64 of the PEM, bundle carries the D
   const json = JSON.parse(readFileSync(join(dir, `${artifacts[0].name}.sigstore.json`), 'utf8'));
   const der = execFileSync('openssl', ['x509', '-in', certFile, '-outform', 'DER']);
   assert.equal(json.verificationMaterial.certificate.rawBytes, der.toString('base64'));
-  assert.equal(await publicKeyArtifact(keyless, dir), undefined);
 });
 
 /** A self-signed certificate for plain.pem's key, told apart by its subject. */
@@ -271,15 +270,6 @@ test("a shared certificate (Spin's crt.pem) is written once; a re-run keeps the 
     signArtifacts({ ...opts(renewing.signer), journal: new TestJournal(), workDir: join(dir, 'renewed'), concurrency: 1 }),
     (e: Error & { code?: string }) => e.code === 'SIGN_FAILED' && /bin-1\.tar\.gz was signed under another certificate than the shared crt\.pem holds/.test(e.message),
   );
-});
-
-test('publicKeyArtifact writes cosign.pub', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'orel-pub-'));
-  const signer = await createKeyFileSigner({ key: 'plain.pem' }, { baseDir: testdata });
-  const a = await publicKeyArtifact(signer, dir);
-  assert.equal(a?.name, 'cosign.pub');
-  assert.equal(a?.kind, 'public-key');
-  assert.equal(readFileSync(join(dir, 'cosign.pub'), 'utf8'), PUB);
 });
 
 test('a bad recorded digest is SIGN_FAILED naming the artifact', async () => {

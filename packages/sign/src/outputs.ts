@@ -253,11 +253,3 @@ async function signOne(a: Artifact, opts: SignRun): Promise<Artifact[]> {
   await opts.journal?.record(SIGN_STEP, signJournalKey(a), record);
   return files.map((f) => outputArtifact(opts.workDir, f.name, f.kind, f.bytes, a.name));
 }
-
-/** Writes `cosign.pub` (PEM SPKI) for key-based signers; keyless signers have none. */
-export async function publicKeyArtifact(signer: Signer, workDir: string, name = 'cosign.pub'): Promise<Artifact | undefined> {
-  if (!signer.publicKeyPem) return undefined;
-  const bytes = Buffer.from(await signer.publicKeyPem());
-  await writeOutput(workDir, name, bytes);
-  return outputArtifact(workDir, name, 'public-key', bytes);
-}

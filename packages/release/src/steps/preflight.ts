@@ -13,7 +13,7 @@ import { keyFor, publishable, publisherFor, stageTargetNames } from '../helpers.
 import { markerTargets } from './markers.js';
 import { publishesNotes, renderNotes } from './notes.js';
 import { noTargets } from './publish.js';
-import { caFiles, signingSubjects } from './sign.js';
+import { signingSubjects, trustFiles } from './sign.js';
 import { ATTEST_SBOMS_STEP, makesSbomAttestations, sbomAttestationPlans } from './attest-sboms.js';
 import { makesProvenance, PROVENANCE_STEP, provenanceKey, provenanceName, provenanceSubjects } from './provenance.js';
 
@@ -39,8 +39,7 @@ async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[
     if (makesSbomAttestations(ctx)) {
       for (const p of await sbomAttestationPlans(ctx)) predicted.push({ name: p.name, kind: 'attestation', subject: p.sbom.name, size: -1, sha256: '', sha512: '' });
     }
-    const trustFiles = ctx.signer.publicKeyPem ? [{ name: 'cosign.pub', bytes: Buffer.from(await ctx.signer.publicKeyPem()) }] : caFiles(ctx.signer);
-    for (const f of trustFiles) {
+    for (const f of await trustFiles(ctx.signer)) {
       if (!known.some((k) => k.name === f.name)) known.push({ name: f.name, kind: 'public-key', size: f.bytes.length, sha256: createHash('sha256').update(f.bytes).digest('hex'), sha512: '' });
     }
   }

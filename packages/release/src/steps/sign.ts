@@ -2,7 +2,7 @@ import { OrelError, and, byKind, isBuildOutput, not, type Artifact } from '@orel
 import { caTrustedRoot, certificateIdentity, identityProblems } from '@orel/verify';
 import type { Step } from '@orel/pipeline';
 import { CA_CHAIN_FILE, CA_TRUSTED_ROOT_FILE, outputNames } from '@orel/plan';
-import { outputArtifact, publicKeyArtifact, signArtifacts, signConcurrency, writeOutput } from '@orel/sign';
+import { outputArtifact, signArtifacts, signConcurrency, writeOutput } from '@orel/sign';
 import type { Signer } from '@orel/core';
 import { join } from 'node:path';
 import type { ReleaseContext } from '../context.js';
@@ -34,11 +34,13 @@ export async function checkCertificateIdentity(ctx: ReleaseContext): Promise<voi
 }
 
 /**
- * What a CA-certified signer publishes for verifiers: the chain it presents
- * (cosign's --certificate-chain, openssl verify -CAfile) and the Sigstore
- * trusted root holding it (--trusted-root). None for other signers.
+ * What verifiers get besides the signatures: a key signer's cosign.pub; a
+ * CA-certified signer's chain (cosign's --certificate-chain, openssl verify
+ * -CAfile) and the Sigstore trusted root holding it (--trusted-root); nothing
+ * keyless. The preflight checks their destinations, the sign step writes them.
  */
-export function caFiles(signer: Signer): { name: string; bytes: Buffer }[] {
+export async function trustFiles(signer: Signer): Promise<{ name: string; bytes: Buffer }[]> {
+  if (signer.publicKeyPem) return [{ name: 'cosign.pub', bytes: Buffer.from(await signer.publicKeyPem()) }];
   const chain = signer.certificateChain;
   if (!chain) return [];
   return [
@@ -68,9 +70,7 @@ export const signStep: Step<ReleaseContext> = {
       onProgress: (done, total) => ctx.reporter.progress('sign', done, total),
     });
     for (const a of outputs) ctx.artifacts.upsert(a);
-    const pub = await publicKeyArtifact(ctx.signer!, ctx.workDir);
-    if (pub) ctx.artifacts.upsert(pub);
-    for (const f of caFiles(ctx.signer!)) {
+    for (const f of await trustFiles(ctx.signer!)) {
       await writeOutput(ctx.workDir, f.name, f.bytes);
       ctx.artifacts.upsert(outputArtifact(ctx.workDir, f.name, 'public-key', f.bytes));
     }
