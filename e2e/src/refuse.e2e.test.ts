@@ -122,6 +122,34 @@ describe('refused before the first write: from the build output and the destinat
     await refused(ws, ['release', '--plan', ws.plan], 4, /VERIFY\.md already holds other bytes than VERIFY\.md/);
   });
 
+  test("a build file with the name of one of orel's outputs (a file's .sig or .sha256, SHA256SUMS, cosign.pub, Spin's crt.pem) is refused before anything is signed: the output would replace it", async (t) => {
+    const ws = workspace(t);
+    // The binaries set renames bin/<os>/<arch>/hello* to hello-<os>-<arch>*: hello.sig becomes hello-linux-amd64.sig.
+    writeFileSync(join(ws.dir, 'dist/bin/linux/amd64/hello.sig'), 'a file of the build');
+    let errors = await refused(ws, ['stage', '--plan', ws.plan], 2, /PLAN_INVALID.*orel would write files under names the build already uses/);
+    assert.match(errors, /hello-linux-amd64\.sig: a file of the build \(set binaries\), and the signature of hello-linux-amd64/);
+    execFileSync('rm', [join(ws.dir, 'dist/bin/linux/amd64/hello.sig')]);
+    // Checksum files too: the per-file hello-linux-amd64.sha256, and SHA256SUMS (below).
+    writeFileSync(join(ws.dir, 'dist/bin/linux/amd64/hello.sha256'), 'a file of the build');
+    await refused(ws, ['stage', '--plan', ws.plan], 1, /DISCOVERY_DUPLICATE.*checksum file "hello-linux-amd64\.sha256" has the same name as another artifact/);
+    execFileSync('rm', [join(ws.dir, 'dist/bin/linux/amd64/hello.sha256')]);
+
+    mkdirSync(join(ws.dir, 'dist/extra'));
+    for (const f of ['SHA256SUMS', 'cosign.pub']) writeFileSync(join(ws.dir, 'dist/extra', f), 'a file of the build');
+    const extra = (y: string) => y.replace('    - name: sbom\n', '    - name: extra\n      kind: other\n      include: ["extra/*"]\n    - name: sbom\n');
+    const extraPlan = variant(ws, 'extra.yaml', extra);
+    await refused(ws, ['stage', '--plan', extraPlan], 1, /DISCOVERY_DUPLICATE.*checksum file "SHA256SUMS" has the same name as another artifact/);
+    execFileSync('rm', [join(ws.dir, 'dist/extra/SHA256SUMS')]);
+    errors = await refused(ws, ['stage', '--plan', extraPlan], 2, /orel would write files under names the build already uses/);
+    assert.match(errors, /cosign\.pub: a file of the build \(set extra\), and the release's public key/);
+    const keyless = workspace(t, 'release.yaml');
+    mkdirSync(join(keyless.dir, 'dist/extra'));
+    writeFileSync(join(keyless.dir, 'dist/extra/crt.pem'), 'a file of the build');
+    const spinKeyless = variant(keyless, 'spin.yaml', (y) => extra(y).replace('  outputs: [bundle, sig, cert]\n', '  outputs: [sig, cert]\n  naming: spin\n'));
+    errors = await refused(keyless, ['stage', '--plan', spinKeyless], 2, /orel would write files under names the build already uses/);
+    assert.match(errors, /crt\.pem: a file of the build \(set extra\), and the certificate every signature is made under/);
+  });
+
   test('a file name longer than file systems allow, and one that is not UTF-8, are named clearly', async (t) => {
     const ws = workspace(t);
     writeFileSync(join(ws.dir, 'dist/sbom', `${'x'.repeat(230)}.spdx.json`), '{}');

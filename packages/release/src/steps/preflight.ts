@@ -4,7 +4,7 @@
 // every target is still as it was.
 import { createHash } from 'node:crypto';
 import { OUTPUT_FILES, signJournalKey } from '@orel/sign';
-import { OrelError, mapLimit, outputName, type Artifact, type Publisher } from '@orel/core';
+import { OrelError, isBuildOutput, mapLimit, outputName, type Artifact, type Publisher } from '@orel/core';
 import type { Step } from '@orel/pipeline';
 import { markerFiles } from '@orel/publish';
 import { outputNames, sharedCertificateName, stageSteps } from '@orel/plan';
@@ -17,10 +17,45 @@ import { signingSubjects, trustFiles } from './sign.js';
 import { ATTEST_SBOMS_STEP, makesSbomAttestations, sbomAttestationPlans } from './attest-sboms.js';
 import { makesProvenance, PROVENANCE_STEP, provenanceKey, provenanceName, provenanceSubjects } from './provenance.js';
 
-/** What the stage will write, including the signature files and provenance signing will make (their bytes not known yet). */
-async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[]; predicted: Artifact[] }> {
+/** What orel writes under a name, told to a user whose build file has that name. */
+function describeOutput(a: Artifact): string {
+  if (a.kind === 'public-key') return a.name === 'cosign.pub' ? "the release's public key" : `the CA file ${a.name} verifiers are given`;
+  if (a.kind === 'certificate' && !a.subject) return 'the certificate every signature is made under';
+  if (a.kind === 'attestation') return a.subject ? `the SBOM attestation of ${a.subject}` : "the release's provenance";
+  return `the ${{ signature: 'signature', certificate: 'certificate', bundle: 'Sigstore bundle' }[a.kind as string] ?? a.kind} of ${a.subject}`;
+}
+
+/**
+ * Files orel will make (signatures, crt.pem, cosign.pub...) whose names a
+ * file of the build already has: each would replace a build file already
+ * checksummed and listed.
+ */
+function buildNameClashes(ctx: ReleaseContext, made: Artifact[]): string[] {
+  return made.flatMap((a) => {
+    const file = ctx.artifacts.get(a.name);
+    return file && isBuildOutput(file) ? [`${a.name}: a file of the build${file.set ? ` (set ${file.set})` : ''}, and ${describeOutput(a)}`] : [];
+  });
+}
+
+/** Refuses a run whose outputs would take names of build files, before anything is signed or written. */
+function refuseNameClashes(ctx: ReleaseContext, clashes: string[]): void {
+  if (!clashes.length) return;
+  throw new OrelError('PLAN_INVALID', `${ctx.rp.file}: orel would write files under names the build already uses; nothing was signed or written`, {
+    details: clashes.sort(),
+    hint: "rename those files (the artifact set's rename:) or leave them out of the sets, or name orel's outputs otherwise (signing.names)",
+  });
+}
+
+/**
+ * What the stage will write, including the signature files and provenance
+ * signing will make (their bytes not known yet), and the names among them
+ * the build already uses (a build file "x.sig" beside x): each output would
+ * replace a file already checksummed and listed.
+ */
+async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[]; predicted: Artifact[]; clashes: string[] }> {
   const known = publishable(ctx);
   const predicted: Artifact[] = [];
+  const trust: Artifact[] = [];
   if (ctx.stage === 'stage' && ctx.rp.plan.signing && ctx.signer && stageSteps(ctx.rp.plan, 'stage').includes('sign')) {
     const certified = !!ctx.signer.certificatePem; // keyless, or a CA-certified key
     const names = outputNames(ctx.rp.plan.signing);
@@ -40,11 +75,12 @@ async function plannedArtifacts(ctx: ReleaseContext): Promise<{ known: Artifact[
       for (const p of await sbomAttestationPlans(ctx)) predicted.push({ name: p.name, kind: 'attestation', subject: p.sbom.name, size: -1, sha256: '', sha512: '' });
     }
     for (const f of await trustFiles(ctx.signer)) {
-      if (!known.some((k) => k.name === f.name)) known.push({ name: f.name, kind: 'public-key', size: f.bytes.length, sha256: createHash('sha256').update(f.bytes).digest('hex'), sha512: '' });
+      trust.push({ name: f.name, kind: 'public-key', size: f.bytes.length, sha256: createHash('sha256').update(f.bytes).digest('hex'), sha512: '' });
     }
+    for (const t of trust) if (!known.some((k) => k.name === t.name)) known.push(t);
   }
   if (ctx.stage === 'release' && publishesNotes(ctx)) known.push(renderNotes(ctx).record);
-  return { known, predicted };
+  return { known, predicted, clashes: buildNameClashes(ctx, [...trust, ...predicted]) };
 }
 
 /**
@@ -70,7 +106,8 @@ export const preflightStep: Step<ReleaseContext> = {
   name: 'preflight',
   skip: noTargets,
   async run(ctx) {
-    const { known, predicted } = await plannedArtifacts(ctx);
+    const { known, predicted, clashes } = await plannedArtifacts(ctx);
+    refuseNameClashes(ctx, clashes);
     const knownNames = new Set(known.map((k) => k.name));
     const all = [...known, ...predicted.filter((x) => !knownNames.has(x.name))];
     const conflicts: string[] = [];
