@@ -164,7 +164,7 @@ describe('integrity: resume, one run at a time, no hangs', () => {
     ok(await run(ws, ['release', '--plan', plan]));
   });
 
-  test('a keyless Spin stage is refused as a shard before anything is written: each shard would sign under a certificate of its own', async (t) => {
+  test('a keyless Spin stage signing every file is refused as a shard before anything is written (each shard would sign under a certificate of its own); signing only the checksums, it shards and merges', async (t) => {
     const ws = workspace(t, 'release.yaml');
     const plan = ws.variant('spin.yaml', SPIN);
     const r = await run(ws, ['stage', '--plan', plan, '--shard', '1/2', '--build-id', 'b1']);
@@ -172,6 +172,13 @@ describe('integrity: resume, one run at a time, no hangs', () => {
     assert.match(r.stderr, /--shard 1\/2: .*spin\.yaml names one certificate for every signature \(crt\.pem\), and each shard would sign under a Fulcio certificate of its own/);
     assert.match(r.stderr, /name certificates per file \(signing\.naming: kubernetes or cosign\)/);
     assert.equal(existsSync(join(ws.sandbox, 'targets')), false, 'nothing written');
+    // Signing only the checksum files, shards sign nothing: `orel merge` signs once, under one certificate.
+    const sums = ws.variant('spin-sums.yaml', (y) => SPIN(y).replace('  what: artifacts\n', '  what: checksums\n'));
+    for (const i of [1, 2]) ok(await run(ws, ['stage', '--plan', sums, '--shard', `${i}/2`, '--build-id', 'b1']));
+    ok(await run(ws, ['merge', '--plan', sums, '--shards', '2', '--build-id', 'b1']));
+    ok(await run(ws, ['release', '--plan', sums, '--build-id', 'b1']));
+    const dir = releaseDir(ws);
+    assert.ok(existsSync(join(dir, 'crt.pem')) && existsSync(join(dir, 'SHA256SUMS.sig')) && !existsSync(join(dir, 'hello-linux-amd64.sig')));
   });
 
   test('a temp file left by a killed run fails verify; the next run sweeps it', async (t) => {

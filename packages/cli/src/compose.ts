@@ -78,10 +78,11 @@ function shardingOf(opts: GlobalOptions, rp: ResolvedPlan): { shard?: ShardSpec;
       hint: 'pass the same --build-id (e.g. the CI run id) to every `orel stage --shard I/N` and to `orel merge`, or set release.buildId in the plan',
     });
   }
+  // Shards sign their own files (what: artifacts); signing only the checksum files happens once, in `orel merge`.
   const shared = sharedCertificateName(rp.plan);
-  if (shard && shared && rp.plan.signers?.[rp.plan.signing!.signer]?.type === 'keyless') {
+  if (shard && shared && rp.plan.signing!.what === 'artifacts' && rp.plan.signers?.[rp.plan.signing!.signer]?.type === 'keyless') {
     throw new OrelError('USAGE', `--shard ${opts.shard}: ${rp.file} names one certificate for every signature (${shared}), and each shard would sign under a Fulcio certificate of its own`, {
-      hint: 'stage unsharded, or name certificates per file (signing.naming: kubernetes or cosign)',
+      hint: 'stage unsharded, sign only the checksum files (signing.what: checksums, signed once by `orel merge`), or name certificates per file (signing.naming: kubernetes or cosign)',
     });
   }
   return { shard, merge, artifactsRoot: opts.root === undefined ? undefined : resolve(opts.root) };
