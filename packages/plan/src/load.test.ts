@@ -297,7 +297,9 @@ test('signing output names: a preset or "{file}<suffix>" templates, or one share
   const preset = await orelError('PLAN_INVALID', () => parsePlan(signing('  naming: sigstore\n'), 'r.yaml'));
   assert.match(preset.message, /signing\.naming: expected one of kubernetes, cosign, spin \(got "sigstore"\)/);
   const sums = await orelError('PLAN_INVALID', () => parsePlan(signing('  naming: spin\nchecksums:\n  files: [{ name: crt.pem, algorithm: sha256 }]\n'), 'r.yaml'));
-  assert.match(sums.message, /signing\.naming: the shared certificate "crt\.pem" has the name of a checksum file/);
+  assert.match(sums.message, /signing\.naming: the shared certificate "crt\.pem" has the name of a checksum file orel writes: give it another/);
+  const pub = await orelError('PLAN_INVALID', () => parsePlan(signing('  names: { cert: cosign.pub }\n'), 'r.yaml'));
+  assert.match(pub.message, /r\.yaml:15:18: signing\.names\.cert: the shared certificate "cosign\.pub" has the name of a key or CA file orel writes/);
   const clash = await orelError('PLAN_INVALID', () => parsePlan(signing('  names: { cert: "{file}.sig" }\n'), 'r.yaml'));
   assert.match(clash.message, /r\.yaml:15:\d+: signing\.names\.cert: the cert output would be named "\{file\}\.sig", as the sig output is: give each its own name/);
 });

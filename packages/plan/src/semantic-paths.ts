@@ -7,6 +7,7 @@ import { problem, type Problem, type SourceCtx } from './problems.js';
 import { stageSteps } from './steps.js';
 import { BUILTIN_VARS } from './semantic.js';
 import { isCertified, type Plan } from './types.js';
+import { sharedCertificateName } from './signing-names.js';
 import { parseVersion } from './version.js';
 
 /** Placeholders a layout may use besides the release and plan variables. */
@@ -49,6 +50,14 @@ export function pathProblems(ctx: SourceCtx, plan: Plan): Problem[] {
     name: String(plan.release?.name ?? 'x'),
     buildId: String(plan.release?.buildId ?? 'b'),
   };
+
+  // Spin's crt.pem (or any shared certificate name) beside the files orel writes: one would replace the other.
+  const shared = sharedCertificateName(plan);
+  const taken = shared ? generatedFiles(plan).find((f) => f.name === shared) : undefined;
+  if (taken) {
+    const what = { checksum: 'a checksum file', notes: 'the release notes', 'public-key': 'a key or CA file', manifest: 'the stage manifest' }[taken.kind as string] ?? 'a file';
+    out.push(problem(ctx, plan.signing?.names?.cert ? ['signing', 'names', 'cert'] : ['signing', 'naming'], `the shared certificate "${shared}" has the name of ${what} orel writes: give it another`));
+  }
 
   plan.targets.forEach((t, i) => {
     if (/\{[^}]*\}/.test(t.url)) {

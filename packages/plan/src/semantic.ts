@@ -2,7 +2,7 @@
 // uniqueness of names. Pure: plan data in, positioned problems out.
 import { problem, type Problem, type SourceCtx } from './problems.js';
 import { outputNames } from './signing-names.js';
-import { outputLabel, sharedOutputName } from '@orel/core';
+import { outputLabel } from '@orel/core';
 import { didYouMean } from './suggest.js';
 import { isCertified, type Plan } from './types.js';
 
@@ -96,10 +96,6 @@ export function semanticProblems(ctx: SourceCtx, plan: Plan): Problem[] {
       const other = taken.get(label);
       if (other) out.push(problem(ctx, plan.signing.names?.[o] ? ['signing', 'names', o] : ['signing', 'naming'], `the ${o} output would be named "${outNames[o]}", as ${other} is: give each its own name`));
       taken.set(label, `the ${o} output`);
-    }
-    const shared = sharedOutputName(outNames, 'cert');
-    if (shared && plan.signing.outputs.includes('cert') && plan.checksums?.files?.some((f) => f.name === shared)) {
-      out.push(problem(ctx, plan.signing.names?.cert ? ['signing', 'names', 'cert'] : ['signing', 'naming'], `the shared certificate "${shared}" has the name of a checksum file: give it another`));
     }
   }
 
