@@ -1,7 +1,7 @@
 // GitHub's hard release limits, checked at plan time (before any upload):
 // at most 1000 assets per release, each under 2 GiB
 // (docs.github.com: "About releases" — storage and bandwidth quotas).
-import { KUBERNETES_OUTPUT_NAMES, outputLabel, sharedOutputName, type OutputNames } from '@orel/core';
+import { KUBERNETES_OUTPUT_NAMES, outputLabel, sharedOutputName, type OutputNames, type SignOutputKind } from '@orel/core';
 import { outputNames } from './signing-names.js';
 import type { Plan } from './types.js';
 
@@ -21,7 +21,7 @@ export interface GitHubAssetCount {
 
 export interface AssetCountInput {
   artifacts: number;
-  signing?: { what: 'artifacts' | 'checksums'; outputs: readonly ('bundle' | 'sig' | 'cert')[]; publicKey?: boolean; names?: OutputNames };
+  signing?: { what: 'artifacts' | 'checksums'; outputs: readonly SignOutputKind[]; publicKey?: boolean; names?: OutputNames };
   /** Aggregate checksum file names (SHA256SUMS...). */
   checksumFiles?: readonly string[];
   /** Per-file checksum algorithms (<file>.sha256...). */

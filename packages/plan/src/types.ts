@@ -1,7 +1,7 @@
 // The release plan, as written in YAML (after ${...} interpolation) and as
 // the rest of orel reads it. The JSON Schema in schema.ts describes the same
 // shape; keep the two in step.
-import type { ArtifactKind } from '@orel/core';
+import type { ArtifactKind, SignOutputKind } from '@orel/core';
 
 export const PLAN_API_VERSION = 'orel.dev/v1';
 
@@ -159,7 +159,8 @@ export interface KeylessSignerSpec {
   identityTokenFile?: string;
 }
 
-export type SignOutput = 'bundle' | 'sig' | 'cert';
+/** A signing output: a bundle, a detached signature, a certificate (named by OutputNames). */
+export type SignOutput = SignOutputKind;
 
 export interface SigningSection {
   signer: string;

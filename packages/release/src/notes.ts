@@ -14,9 +14,9 @@
 //   makes it the default but keeps the flag, so passing it works on both.
 //   sigstore/cosign#4959 (open) would require bundles: the detached
 //   --signature/--certificate form is listed second for that reason.
-import { KUBERNETES_OUTPUT_NAMES, isOutputName, outputLabel, outputName, type OutputNames } from '@orel/core';
+import { KUBERNETES_OUTPUT_NAMES, isOutputName, outputLabel, outputName, type OutputNames, type SignOutputKind } from '@orel/core';
 
-export type NotesSignOutput = 'bundle' | 'sig' | 'cert';
+export type NotesSignOutput = SignOutputKind;
 
 export interface VerifyNotesInput {
   release: { name: string; version: string };
